@@ -1,0 +1,48 @@
+"""Define the exceptions the engine raises, each with the CLI exit code it maps to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class OfferRenderError(Exception):
+    """Base of every error the engine raises on purpose.
+
+    ``exit_code`` is what the CLI exits with: 1 for a resource that could not be
+    had or a render that failed, 2 for invalid input or usage.
+    """
+
+    exit_code = 1
+
+
+class InvalidInputError(OfferRenderError):
+    """Report input that breaks a rule, with the path of every offending field.
+
+    ``problems`` holds ``(path, message)`` pairs such as
+    ``("rectangles[0].font_size", "must be greater than 0")``.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+        super().__init__("; ".join(f"{path}: {msg}" if path else msg for path, msg in self.problems))
+
+
+class ResourceError(OfferRenderError):
+    """Report a resource (stylesheet, font, background) that could not be had or decoded."""
+
+    exit_code = 1
+
+    def __init__(self, url: str, reason: str, *, field: str | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        self.field = field
+        where = f"{field}: " if field else ""
+        super().__init__(f"{where}{url}: {reason}")
+
+
+class RenderError(OfferRenderError):
+    """Report a failure while drawing or encoding an image."""
+
+    exit_code = 1
