@@ -16,7 +16,6 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from offer_render.config import Limits
@@ -35,6 +34,17 @@ def _limits(info: ValidationInfo) -> Limits:
     ctx = info.context or {}
     limits = ctx.get("limits") if isinstance(ctx, dict) else None
     return limits if isinstance(limits, Limits) else Limits()
+
+
+def _plain_number(v: Any) -> Any:
+    """Refuse booleans and NaN/infinity before pydantic's lax number coercion sees them."""
+    if isinstance(v, bool):
+        msg = "must be a number, not true or false"
+        raise ValueError(msg)
+    if isinstance(v, float) and not math.isfinite(v):
+        msg = "must be a finite number"
+        raise ValueError(msg)
+    return v
 
 
 def _finite(v: float) -> float:
@@ -75,6 +85,13 @@ class Rectangle(BaseModel):
     fit: Fit = "clip"
     min_font_size: float | None = Field(default=None, gt=0)
     """Smallest size ``fit: shrink`` may reach; default: the smaller of 6 and font_size."""
+
+    @field_validator("width", "height", "padding", "offset_left", "offset_top", "font_size",
+                     "number", "line_height", "letter_spacing", "max_lines", "min_font_size",
+                     mode="before")
+    @classmethod
+    def _numbers_before(cls, v: Any) -> Any:
+        return _plain_number(v)
 
     @field_validator("content", mode="before")
     @classmethod
@@ -153,12 +170,19 @@ class Rectangle(BaseModel):
         msg = "must be normal, bold, bolder, lighter or a number from 1 to 1000"
         raise ValueError(msg)
 
-    @model_validator(mode="after")
-    def _min_font_size(self) -> Rectangle:
-        if self.min_font_size is not None and self.min_font_size > self.font_size:
-            msg = "min_font_size must not be larger than font_size"
+    @field_validator("min_font_size")
+    @classmethod
+    def _min_font_size(cls, v: float | None, info: ValidationInfo) -> float | None:
+        # A field validator (not a model one) so the error's path names min_font_size;
+        # font_size is declared earlier, so it is in info.data when it was valid.
+        if v is None:
+            return v
+        _finite(v)
+        font_size = info.data.get("font_size")
+        if isinstance(font_size, int | float) and v > font_size:
+            msg = f"must not be larger than font_size ({font_size:g})"
             raise ValueError(msg)
-        return self
+        return v
 
     @property
     def weight(self) -> int:
@@ -198,6 +222,11 @@ class ImageTemplate(BaseModel):
     default: bool = False
     background_url: str | None = None
     rectangles: tuple[Rectangle, ...] = ()
+
+    @field_validator("width", "height", mode="before")
+    @classmethod
+    def _numbers_before(cls, v: Any) -> Any:
+        return _plain_number(v)
 
     @field_validator("width", "height")
     @classmethod
@@ -256,6 +285,25 @@ class Offer(BaseModel):
     stores: tuple[str, ...] = ()
     collection_ids: tuple[int, ...] = ()
     image_template: ImageTemplate | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> Any:
+        if v is None or isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)):
+            return v
+        msg = "must be a number or a string"
+        raise ValueError(msg)
+
+    @field_validator("name", "description", mode="before")
+    @classmethod
+    def _localized(cls, v: Any) -> Any:
+        # One clear message instead of pydantic's one-per-union-member errors.
+        if v is None or isinstance(v, str):
+            return v
+        if isinstance(v, dict) and all(x is None or isinstance(x, str) for x in v.values()):
+            return v
+        msg = 'must be a text or an object of texts by locale, like {"en": "...", "pl": "..."}'
+        raise ValueError(msg)
 
     @field_validator("stores", mode="before")
     @classmethod

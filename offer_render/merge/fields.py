@@ -1,0 +1,309 @@
+"""Run each rectangle's content as a sandboxed Jinja2 template over an offer's data; return texts.
+
+Content is compiled, never the data: offer values arrive as variables, so text in
+an offer that looks like markup or like a template is drawn literally. Output is
+plain text (autoescape off), because it is drawn, never parsed as HTML.
+
+Variables: ``name``, ``description``, ``stores``, ``collection`` (the platform's
+four), ``offer`` (the whole offer as plain JSON-like data, extras included),
+``locale`` and the caller's ``context``, which cannot shadow the engine's names.
+``<<identifier>>`` and ``<<dotted.path>>`` are read as ``{{identifier}}``.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any, NoReturn
+
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from offer_render.config import Limits
+from offer_render.diagnostics import Diagnostics
+from offer_render.errors import InvalidInputError
+from offer_render.merge.localize import localize
+from offer_render.template.models import ImageTemplate, Offer
+
+__all__ = ["merge_texts", "rewrite_aliases"]
+
+PLATFORM_FIELDS = ("name", "description", "stores", "collection")
+ENGINE_NAMES = (*PLATFORM_FIELDS, "offer", "locale")
+
+_ALIAS = re.compile(r"<<\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*>>")
+
+# Undefined values that reached the output, recorded per render (per thread/task).
+_SEEN: ContextVar[list[tuple[object, str | None]] | None] = ContextVar("_SEEN", default=None)
+
+
+class _RecordingUndefined(ChainableUndefined):
+    """Render as "" and remember the name when printed or iterated.
+
+    Chainable, so ``{{unknown.attr}}`` is empty rather than an error. Only output
+    counts as use: ``{% if x is defined %}``, ``{% if x %}`` and ``x | default(..)``
+    are normal ways to handle optional data and record nothing.
+    """
+
+    __slots__ = ()
+
+    def _record(self) -> None:
+        seen = _SEEN.get()
+        if seen is not None:
+            seen.append((self._undefined_obj, self._undefined_name))
+
+    def __str__(self) -> str:
+        self._record()
+        return ""
+
+    def __iter__(self) -> Iterator[Any]:
+        self._record()
+        return iter(())
+
+
+def _safe_mul(left: Any, right: Any) -> Any:
+    # Refuse repeating a string or list into something larger than any rectangle may hold.
+    for seq, count in ((left, right), (right, left)):
+        if isinstance(seq, str | list | tuple) and isinstance(count, int):
+            if len(seq) * count > _MAX_REPEAT:
+                msg = "the result of '*' would be too large"
+                raise SecurityError(msg)
+    return operator.mul(left, right)
+
+
+def _safe_pow(left: Any, right: Any) -> Any:
+    # 2 ** 10 ** 9 would run for minutes; exponents this large never make display text.
+    if isinstance(right, int | float) and abs(right) > 1000:
+        msg = "the exponent of '**' is too large"
+        raise SecurityError(msg)
+    return operator.pow(left, right)
+
+
+_MAX_REPEAT = 1_000_000
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox: unsafe attributes raise at once instead of rendering empty."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> NoReturn:
+        msg = f"access to attribute {attribute!r} of a {type(obj).__name__!r} value is not allowed"
+        raise SecurityError(msg)
+
+    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        ops: dict[str, Callable[[Any, Any], Any]] = {"*": _safe_mul, "**": _safe_pow}
+        if operator_ in ops:
+            return ops[operator_](left, right)
+        return super().call_binop(context, operator_, left, right)
+
+
+def _finalize(value: Any) -> Any:
+    # A null offer field prints as nothing, not as "None".
+    return "" if value is None else value
+
+
+_ENV = _Environment(
+    autoescape=False,
+    undefined=_RecordingUndefined,
+    finalize=_finalize,
+    keep_trailing_newline=True,
+)
+
+
+def rewrite_aliases(content: str) -> str:
+    """Return ``content`` with every ``<<name>>`` / ``<<a.b>>`` written as ``{{name}}``."""
+    return _ALIAS.sub(r"{{\1}}", content)
+
+
+@lru_cache(maxsize=1024)
+def _compile(content: str) -> Template:
+    return _ENV.from_string(rewrite_aliases(content))
+
+
+def merge_texts(
+    template: ImageTemplate,
+    offer: Offer | None,
+    *,
+    locale: str,
+    default_locale: str,
+    context: Mapping[str, object] | None,
+    collections: Sequence[Mapping[str, object]] | None,
+    limits: Limits,
+    diag: Diagnostics,
+) -> tuple[str, ...]:
+    """Return one merged text per rectangle of ``template`` (list order).
+
+    Unknown placeholders render empty and are reported as ``unknown_placeholder``
+    (an error in strict mode); with no offer, the offer's own fields are simply empty
+    and not reported. A text longer than ``limits.max_text_chars`` is cut and reported
+    as ``text_truncated``. Syntax errors and sandbox refusals raise InvalidInputError
+    naming the rectangle.
+    """
+    variables = _variables(offer, locale, default_locale, context, collections)
+    paths: _PathIndex | None = None  # built on the first unknown name only
+    texts: list[str] = []
+    for i, rect in enumerate(template.rectangles):
+        where = f"rectangles[{i}].content"
+        label = f"rectangle {rect.name!r}"
+        text, seen = _render(rect.content, variables, where, label, limits.max_text_chars + 1)
+        reported: set[str] = set()
+        for obj, name in seen:
+            paths = paths or _PathIndex(variables)
+            placeholder = paths.name_of(obj, name)
+            if placeholder in reported:
+                continue
+            reported.add(placeholder)
+            if offer is None and placeholder.split(".", 1)[0] in (*PLATFORM_FIELDS, "offer"):
+                continue  # previewing a template without data is normal
+            diag.warn(
+                "unknown_placeholder",
+                f"{label}: unknown placeholder {{{{{placeholder}}}}}",
+                where,
+                rect=i,
+            )
+        if offer is not None and not variables["collection"] and _uses(rect.content, "collection"):
+            diag.warn(
+                "collection_missing",
+                f"{label}: {{{{collection}}}} is empty: none of the offer's collection_ids "
+                f"{list(offer.collection_ids)} matches a collection given to the renderer",
+                where,
+                rect=i,
+            )
+        if len(text) > limits.max_text_chars:
+            text = text[: limits.max_text_chars]
+            diag.warn(
+                "text_truncated",
+                f"{label}: merged text is longer than {limits.max_text_chars} characters; "
+                f"cut to {limits.max_text_chars}",
+                where,
+                rect=i,
+            )
+        texts.append(text)
+    return tuple(texts)
+
+
+def _render(
+    content: str, variables: Mapping[str, object], where: str, label: str, cap: int
+) -> tuple[str, list[tuple[object, str | None]]]:
+    """Render ``content``, stopping once ``cap`` characters are out; return text and undefineds."""
+    try:
+        compiled = _compile(content)
+    except TemplateSyntaxError as e:
+        line = f" (line {e.lineno})" if e.lineno and "\n" in content else ""
+        msg = f"template syntax error: {e.message}{line} in {label}"
+        raise InvalidInputError([(where, msg)]) from None
+    except SecurityError as e:  # pragma: no cover - the sandbox checks at run time
+        raise _refused(where, label, e) from None
+    seen: list[tuple[object, str | None]] = []
+    token = _SEEN.set(seen)
+    parts: list[str] = []
+    size = 0
+    try:
+        for chunk in compiled.generate(variables):
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= cap:
+                break  # bounded output: the rest would be cut anyway
+    except SecurityError as e:
+        raise _refused(where, label, e) from None
+    except UndefinedError as e:
+        raise InvalidInputError([(where, f"{label}: template error: {e.message}")]) from None
+    except Exception as e:  # noqa: BLE001 - any runtime failure of user content is bad input
+        detail = str(e) or type(e).__name__
+        raise InvalidInputError(
+            [(where, f"{label}: template error: {type(e).__name__}: {detail}")]
+        ) from None
+    finally:
+        _SEEN.reset(token)
+    return "".join(parts), seen
+
+
+def _refused(where: str, label: str, e: SecurityError) -> InvalidInputError:
+    return InvalidInputError([(where, f"{label}: refused by the template sandbox: {e}")])
+
+
+def _variables(
+    offer: Offer | None,
+    locale: str,
+    default_locale: str,
+    context: Mapping[str, object] | None,
+    collections: Sequence[Mapping[str, object]] | None,
+) -> dict[str, object]:
+    variables: dict[str, object] = {
+        key: value
+        for key, value in (context or {}).items()
+        if isinstance(key, str) and key not in ENGINE_NAMES
+    }
+    if offer is None:
+        variables.update(dict.fromkeys(PLATFORM_FIELDS, ""))
+        variables["offer"] = {}
+    else:
+        variables["name"] = localize(offer.name, locale, default_locale)
+        variables["description"] = localize(offer.description, locale, default_locale)
+        variables["stores"] = ", ".join(s for s in offer.stores if s)
+        variables["collection"] = _collection_title(offer, collections, locale, default_locale)
+        variables["offer"] = offer.model_dump(mode="json")
+    variables["locale"] = locale
+    return variables
+
+
+def _collection_title(
+    offer: Offer,
+    collections: Sequence[Mapping[str, object]] | None,
+    locale: str,
+    default_locale: str,
+) -> str:
+    """Return the title of the offer's first collection (collection_ids order) that is known."""
+    by_id: dict[str, Mapping[str, object]] = {}
+    for col in collections or ():
+        if isinstance(col, Mapping) and col.get("id") is not None:
+            by_id.setdefault(str(col["id"]), col)
+    for cid in offer.collection_ids:
+        found = by_id.get(str(cid))
+        if found is not None:
+            return localize(found.get("title"), locale, default_locale)
+    return ""
+
+
+def _uses(content: str, name: str) -> bool:
+    if name not in content:
+        return False
+    try:
+        ast = _ENV.parse(rewrite_aliases(content))
+    except TemplateSyntaxError:
+        return False
+    return any(n.name == name for n in ast.find_all(nodes.Name))
+
+
+class _PathIndex:
+    """Name the container an undefined value was looked up on (``offer.extras``)."""
+
+    def __init__(self, variables: Mapping[str, object]) -> None:
+        self._paths: dict[int, str] = {}
+        self._keep: list[object] = []  # keep ids stable while the index lives
+        for key, value in variables.items():
+            self._walk(value, key, depth=0)
+
+    def _walk(self, value: object, path: str, depth: int) -> None:
+        if depth > 8 or not isinstance(value, dict | list):
+            return
+        self._paths.setdefault(id(value), path)
+        self._keep.append(value)
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, child in items:
+            sub = f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]"
+            self._walk(child, sub, depth + 1)
+
+    def name_of(self, obj: object, name: str | None) -> str:
+        """Return the dotted placeholder for attribute ``name`` of ``obj`` (missing = a name)."""
+        from jinja2.utils import missing
+
+        label = name if name is not None else "?"
+        if obj is missing:
+            return label
+        base = self._paths.get(id(obj))
+        return f"{base}.{label}" if base else label

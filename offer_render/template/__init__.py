@@ -1,0 +1,1 @@
+"""Take template and offer JSON; return validated, frozen models (see models and validate)."""
