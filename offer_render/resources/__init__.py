@@ -1,0 +1,1 @@
+"""Take a validated template and its merged texts; fetch and decode fonts and the background."""
