@@ -1,0 +1,147 @@
+"""Break a paragraph into lines that fit a width: UAX #14 opportunities, then graphemes.
+
+Takes a :class:`Paragraph` (text, pieces, measurer) and a width in device px;
+returns the lines as offset ranges. Follows CSS ``overflow-wrap: anywhere``: a
+word wider than the line is broken between grapheme clusters, and only when it
+does not fit on a line of its own.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from offer_render.layout.itemize import Piece
+from offer_render.layout.measure import Measurer
+
+_EPSILON = 1 / 64
+"""Widths within one LayoutUnit of the line still fit (rounding noise)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """Offsets of one line in its paragraph: ``start:end``, and ``end`` without trailing spaces."""
+
+    start: int
+    end: int
+    visible_end: int
+    last_in_paragraph: bool
+
+
+class Paragraph:
+    """One paragraph ready for breaking: text, pieces, graphemes, opportunities, widths."""
+
+    def __init__(
+        self,
+        text: str,
+        pieces: list[Piece],
+        graphemes: list[int],
+        opportunities: list[int],
+        measurer: Measurer,
+        letter_spacing: float,
+    ) -> None:
+        self.text = text
+        self.pieces = pieces
+        self.graphemes = graphemes
+        self.opportunities = opportunities
+        self.measurer = measurer
+        self.letter_spacing = letter_spacing
+        self._starts = [p.start for p in pieces]
+
+    def trim_end(self, start: int, end: int) -> int:
+        """Return ``end`` moved back over trailing spaces, not before ``start``."""
+        while end > start and self.text[end - 1] == " ":
+            end -= 1
+        return end
+
+    def width(self, start: int, end: int) -> float:
+        """Return the advance width of ``text[start:end]``, piece by piece."""
+        if end <= start:
+            return 0.0
+        total = 0.0
+        i = max(0, bisect.bisect_right(self._starts, start) - 1)
+        while i < len(self.pieces) and self.pieces[i].start < end:
+            p = self.pieces[i]
+            a, b = max(start, p.start), min(end, p.end)
+            if a < b:
+                total += self.piece_width(a, b, p)
+            i += 1
+        return total
+
+    def piece_width(self, a: int, b: int, piece: Piece) -> float:
+        """Return the width of ``text[a:b]`` inside ``piece``, letter spacing included."""
+        if not self.letter_spacing:
+            return self.measurer.advance(self.text[a:b], piece.face, piece.direction)
+        return sum(w for _, _, w in self.clusters(a, b, piece))
+
+    def clusters(self, a: int, b: int, piece: Piece) -> list[tuple[int, int, float]]:
+        """Return ``(start, end, width)`` for each grapheme in ``a:b``, letter spacing added."""
+        g = self.graphemes
+        lo = bisect.bisect_left(g, a)
+        out = []
+        for s, e in zip(g[lo:], g[lo + 1 :], strict=False):
+            if s >= b:
+                break
+            w = self.measurer.advance(self.text[s:e], piece.face, piece.direction)
+            out.append((s, e, w + self.letter_spacing))
+        return out
+
+    def grapheme_fit(self, start: int, limit: int, max_width: float) -> int:
+        """Return the furthest grapheme boundary in ``start:limit`` that fits, at least one."""
+        g = self.graphemes
+        lo = bisect.bisect_right(g, start)
+        best = g[lo] if lo < len(g) else limit
+        for k in range(lo, len(g)):
+            if g[k] > limit:
+                break
+            if self.width(start, g[k]) <= max_width + _EPSILON:
+                best = g[k]
+            else:
+                break
+        return min(best, limit)
+
+
+def break_paragraph(par: Paragraph, max_width: float) -> list[Line]:
+    """Return the lines of ``par`` for a line ``max_width`` device px wide (at least one line)."""
+    n = len(par.text)
+    if n == 0:
+        return [Line(0, 0, 0, True)]
+    ops = par.opportunities
+    word_width: dict[tuple[int, int], float] = {}
+
+    def width(a: int, b: int) -> float:
+        key = (a, b)
+        w = word_width.get(key)
+        if w is None:
+            w = word_width[key] = par.width(a, b)
+        return w
+
+    lines: list[Line] = []
+    start = 0
+    while start < n:
+        k = bisect.bisect_right(ops, start)
+        used = 0.0
+        prev = start
+        best: int | None = None
+        while k < len(ops):
+            op = ops[k]
+            visible = par.trim_end(prev, op)
+            if used + width(prev, visible) > max_width + _EPSILON:
+                break
+            best = op
+            used += width(prev, op)
+            prev = op
+            k += 1
+        if best is None:
+            # Not even the first word fits: break it between graphemes (overflow-wrap: anywhere).
+            first = ops[bisect.bisect_right(ops, start)] if ops else n
+            limit = par.trim_end(start, first)
+            best = par.grapheme_fit(start, limit if limit > start else first, max_width)
+            if best <= start:
+                best = first
+        end = best
+        lines.append(Line(start, end, par.trim_end(start, end), end >= n))
+        start = end
+        while start < n and par.text[start] == " ":
+            start += 1  # spaces after a break collapse away at the start of the next line
+    return lines

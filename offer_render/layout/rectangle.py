@@ -1,0 +1,418 @@
+"""Lay out one rectangle: take its model, merged text, font stack and scale; return a RectBox.
+
+The box is CSS's absolutely positioned, border-box, padded, overflow-hidden
+box. Text is processed as ``white-space: pre-line``, broken per UAX #14 with
+``overflow-wrap: anywhere``, aligned, optionally cut to ``max_lines`` with an
+ellipsis, or shrunk to fit (``fit: shrink``, by binary search over sizes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from offer_render.layout.itemize import Piece, assign_faces, make_pieces, resolve_directions
+from offer_render.layout.linebreak import Line, Paragraph, break_paragraph
+from offer_render.layout.measure import Measurer, VMetrics, half_leading, vertical_metrics
+from offer_render.layout.segment import break_opportunities, grapheme_boundaries, strong_direction
+from offer_render.layout.tree import Box, Decoration, GlyphRun, LineBox, RectBox
+from offer_render.layout.whitespace import pre_line_paragraphs
+from offer_render.resources.types import FontFace, FontStack
+from offer_render.template.models import Rectangle
+
+ELLIPSIS = "\u2026"
+SHRINK_STEP = 0.25
+"""Granularity of the ``fit: shrink`` search, in CSS px. Default: 0.25."""
+DEFAULT_MIN_FONT_SIZE = 6.0
+"""Smallest size ``fit: shrink`` reaches when ``min_font_size`` is absent. Default: 6 px
+(Chromium's minimum logical font size)."""
+_EPSILON = 1 / 64
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A paragraph with everything that does not depend on the font size."""
+
+    text: str
+    base: str
+    graphemes: list[int]
+    opportunities: list[int]
+    pieces: list[Piece]
+
+
+@dataclass
+class _Segment:
+    """A drawable stretch of one line: text, face, direction and advance width."""
+
+    text: str
+    face: FontFace
+    direction: str
+    width: float
+
+
+@dataclass
+class _DraftLine:
+    """A line before positioning: logical text, segments in logical order, metrics."""
+
+    text: str
+    segments: list[_Segment]
+    base: str
+    last_in_paragraph: bool
+    above: float = 0.0
+    below: float = 0.0
+
+    @property
+    def width(self) -> float:
+        return sum(s.width for s in self.segments)
+
+
+@dataclass
+class _Draft:
+    """A whole text laid out at one size, before positioning."""
+
+    size: float
+    lines: list[_DraftLine]
+    cut: bool
+
+    @property
+    def height(self) -> float:
+        return sum(line.above + line.below for line in self.lines)
+
+    @property
+    def width(self) -> float:
+        return max((line.width for line in self.lines), default=0.0)
+
+
+def prepare(text: str, stack: FontStack) -> tuple[list[_Prepared], list[str]]:
+    """Return the paragraphs ready for breaking, and the characters no face covers."""
+    prepared = []
+    missing: list[str] = []
+    for par in pre_line_paragraphs(text):
+        graphemes = grapheme_boundaries(par)
+        opportunities = break_opportunities(par)
+        faces, holes = assign_faces(par, graphemes, stack)
+        missing.extend(par[i] for i in holes)
+        base = strong_direction(par) or "ltr"
+        directions = resolve_directions(par, base)
+        pieces = make_pieces(par, faces, directions, opportunities) if par else []
+        prepared.append(_Prepared(par, base, graphemes, opportunities, pieces))
+    return prepared, missing
+
+
+class RectangleLayout:
+    """Lay out one rectangle's text at any size; the size search calls :meth:`draft`."""
+
+    def __init__(
+        self,
+        rect: Rectangle,
+        stack: FontStack,
+        paragraphs: list[_Prepared],
+        *,
+        scale: float,
+        language: str | None,
+        content_width: float,
+    ) -> None:
+        self.rect = rect
+        self.stack = stack
+        self.paragraphs = paragraphs
+        self.scale = scale
+        self.language = language
+        self.content_width = content_width
+
+    def draft(self, size: float) -> _Draft:
+        """Return the text broken into lines at ``size`` device px, max_lines applied."""
+        measurer = Measurer(size, self.language)
+        spacing = self.rect.letter_spacing * self.scale
+        lines: list[_DraftLine] = []
+        owners: list[tuple[Paragraph, Line, str]] = []
+        for prep in self.paragraphs:
+            par = Paragraph(
+                prep.text, prep.pieces, prep.graphemes, prep.opportunities, measurer, spacing
+            )
+            for line in break_paragraph(par, self.content_width):
+                owners.append((par, line, prep.base))
+        cut = False
+        max_lines = self.rect.max_lines
+        if max_lines is not None and len(owners) > max_lines:
+            owners = owners[:max_lines]
+            cut = True
+        for i, (par, line, base) in enumerate(owners):
+            if cut and i == len(owners) - 1:
+                lines.append(self._ellipsis_line(par, line, base, measurer))
+            else:
+                segments = self._segments(par, line.start, line.visible_end)
+                text = par.text[line.start : line.visible_end]
+                lines.append(_DraftLine(text, segments, base, line.last_in_paragraph))
+        for draft_line in lines:
+            self._vertical(draft_line, size)
+        return _Draft(size, lines, cut)
+
+    def _segments(self, par: Paragraph, start: int, end: int) -> list[_Segment]:
+        out: list[_Segment] = []
+        for p in par.pieces:
+            a, b = max(start, p.start), min(end, p.end)
+            if a >= b:
+                continue
+            if par.letter_spacing:
+                out.extend(
+                    _Segment(par.text[s:e], p.face, p.direction, w)
+                    for s, e, w in par.clusters(a, b, p)
+                )
+            else:
+                out.append(_Segment(par.text[a:b], p.face, p.direction, par.piece_width(a, b, p)))
+        return out
+
+    def _ellipsis_line(
+        self, par: Paragraph, line: Line, base: str, measurer: Measurer
+    ) -> _DraftLine:
+        """Return ``line`` shortened so that an ellipsis fits after it."""
+        face = next((f for f in self.stack.faces if f.covers(ord(ELLIPSIS))), self.stack.primary)
+        spacing = par.letter_spacing
+        ell_width = measurer.advance(ELLIPSIS, face, base) + spacing
+        end = line.visible_end
+        bounds = [g for g in par.graphemes if line.start <= g <= end]
+        for g in reversed(bounds):
+            end = par.trim_end(line.start, g)
+            if par.width(line.start, end) + ell_width <= self.content_width + _EPSILON:
+                break
+        segments = self._segments(par, line.start, end)
+        segments.append(_Segment(ELLIPSIS, face, base, ell_width))
+        text = par.text[line.start : end] + ELLIPSIS
+        return _DraftLine(text, segments, base, True)
+
+    def _vertical(self, line: _DraftLine, size: float) -> None:
+        """Set the line's extent above and below its baseline from every face on it."""
+        primary = vertical_metrics(self.stack.primary, size)
+        if self.rect.line_height is None:
+            def height_of(m: VMetrics) -> float:
+                return m.line_spacing
+        else:
+            fixed = self.rect.line_height * primary.line_spacing
+
+            def height_of(m: VMetrics) -> float:
+                return fixed
+
+        faces = {id(s.face): s.face for s in line.segments}
+        metrics = [primary] + [
+            vertical_metrics(f, size) for f in faces.values() if f is not self.stack.primary
+        ]
+        extents = [half_leading(m, height_of(m)) for m in metrics]
+        line.above = max(a for a, _ in extents)
+        line.below = max(b for _, b in extents)
+
+    def fits(self, draft: _Draft, content_height: float) -> bool:
+        """Return whether ``draft`` fits the content box: no cut, no overflow either way."""
+        return (
+            not draft.cut
+            and draft.height <= content_height + _EPSILON
+            and draft.width <= self.content_width + _EPSILON
+        )
+
+
+def shrink_size(layout: RectangleLayout, high: float, low: float, content_height: float) -> _Draft:
+    """Return the draft at the largest size in ``[low, high]`` that fits, by binary search.
+
+    Sizes are searched on a grid of :data:`SHRINK_STEP` CSS px. When even ``low``
+    does not fit, the draft at ``low`` is returned (and reported as overflowing).
+    """
+    step = SHRINK_STEP * layout.scale
+    first = layout.draft(high)
+    if layout.fits(first, content_height) or high <= low:
+        return first
+    # Candidate sizes are low + k * step for k in 0..steps; find the largest k that fits.
+    steps = int(math.floor((high - low) / step + 1e-9))
+    lo, hi = 0, steps
+    best: _Draft | None = None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        draft = layout.draft(low + mid * step)
+        if layout.fits(draft, content_height):
+            best = draft
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return best if best is not None else layout.draft(low)
+
+
+def layout_rectangle(
+    rect: Rectangle,
+    index: int,
+    text: str,
+    stack: FontStack,
+    *,
+    scale: float,
+    language: str | None,
+) -> tuple[RectBox, list[str]]:
+    """Return the laid-out rectangle and the characters no face could draw."""
+    s = scale
+    width = max(rect.width, 2 * rect.padding) * s
+    height = max(rect.height, 2 * rect.padding) * s
+    box = Box(rect.offset_left * s, rect.offset_top * s, width, height)
+    pad = rect.padding * s
+    content = Box(box.x + pad, box.y + pad, width - 2 * pad, height - 2 * pad)
+    paragraphs, missing = prepare(text, stack)
+    layout = RectangleLayout(
+        rect, stack, paragraphs, scale=s, language=language, content_width=content.width
+    )
+    size = rect.font_size * s
+    if rect.fit == "shrink":
+        low = (rect.min_font_size or min(DEFAULT_MIN_FONT_SIZE, rect.font_size)) * s
+        draft = shrink_size(layout, size, low, content.height)
+    else:
+        draft = layout.draft(size)
+    lines = _position(rect, stack, draft, content, s, language)
+    top = lines[0].box.y if lines else content.y
+    bottom = lines[-1].box.bottom if lines else content.y
+    left = min((ln.box.x for ln in lines), default=content.x)
+    right = max((ln.box.right for ln in lines), default=content.x)
+    overflow = max(
+        0.0, bottom - content.bottom, content.y - top, right - content.right, content.x - left
+    )
+    clipped = bool(lines) and (
+        top < box.y - _EPSILON
+        or bottom > box.bottom + _EPSILON
+        or left < box.x - _EPSILON
+        or right > box.right + _EPSILON
+    )
+    used: dict[int, FontFace] = {}
+    fallbacks: dict[int, list[str]] = {}
+    for line in lines:
+        for run in line.runs:
+            used.setdefault(id(run.face), run.face)
+            if run.face.family != stack.primary.family and run.text.strip():
+                fallbacks.setdefault(id(run.face), []).append(run.text.strip())
+    rect_box = RectBox(
+        index=index,
+        name=rect.name,
+        number=rect.number,
+        box=box,
+        content=content,
+        lines=tuple(lines),
+        font_size=draft.size,
+        text=text,
+        faces=tuple(used.values()),
+        overflow_px=overflow,
+        clipped=clipped,
+        cut=draft.cut,
+        fallbacks=tuple(
+            ("".join(dict.fromkeys("".join(chars))), used[k]) for k, chars in fallbacks.items()
+        ),
+    )
+    return rect_box, missing
+
+
+def _position(
+    rect: Rectangle,
+    stack: FontStack,
+    draft: _Draft,
+    content: Box,
+    scale: float,
+    language: str | None,
+) -> list[LineBox]:
+    """Place the draft's lines in the content box: vertical and horizontal alignment."""
+    free = content.height - draft.height
+    y = content.y + {"top": 0.0, "middle": free / 2, "bottom": free}[rect.vertical_align]
+    primary = vertical_metrics(stack.primary, draft.size)
+    out = []
+    for line in draft.lines:
+        line_height = line.above + line.below
+        baseline = float(round(y + line.above))  # glyphs sit on whole device pixels vertically
+        x, gaps = _horizontal(rect.text_align, line, content)
+        runs = []
+        for seg in _visual_order(line):
+            runs.append(
+                GlyphRun(
+                    text=seg.text,
+                    face=seg.face,
+                    size=draft.size,
+                    x=x,
+                    baseline=baseline,
+                    width=seg.width,
+                    direction=seg.direction,
+                    language=language,
+                    color=rect.rgba,
+                )
+            )
+            x += seg.width
+            if gaps and seg.text.endswith(" "):
+                x += gaps
+        start = runs[0].x if runs else x
+        end = runs[-1].x + runs[-1].width if runs else x
+        decorations = _decorations(rect, primary, baseline, start, end, draft.size, scale)
+        out.append(
+            LineBox(
+                box=Box(start, y, end - start, line_height),
+                baseline=baseline,
+                text=line.text,
+                runs=tuple(runs),
+                decorations=decorations,
+            )
+        )
+        y += line_height
+    return out
+
+
+def _horizontal(align: str, line: _DraftLine, content: Box) -> tuple[float, float]:
+    """Return the line's starting x and the extra space to add after each space (justify)."""
+    free = content.width - line.width
+    if align == "justify":
+        if line.last_in_paragraph or free <= 0:
+            align = "right" if line.base == "rtl" else "left"  # text-align-last: start
+        else:
+            spaces = sum(1 for s in line.segments[:-1] if s.text.endswith(" "))
+            if spaces:
+                return content.x, free / spaces
+            align = "right" if line.base == "rtl" else "left"
+    offset = {"left": 0.0, "center": free / 2, "right": free}[align]
+    return content.x + offset, 0.0
+
+
+def _visual_order(line: _DraftLine) -> list[_Segment]:
+    """Return the segments in visual order (UAX #9 rule L2 over segment levels)."""
+    base_level = 1 if line.base == "rtl" else 0
+    # An rtl segment sits at level 1; an ltr one at the base level rounded up to even.
+    levels = [1 if seg.direction == "rtl" else 2 * base_level for seg in line.segments]
+    order = list(range(len(line.segments)))
+    for level in range(max(levels, default=0), 0, -1):
+        i = 0
+        while i < len(order):
+            if levels[order[i]] >= level:
+                j = i
+                while j < len(order) and levels[order[j]] >= level:
+                    j += 1
+                order[i:j] = reversed(order[i:j])
+                i = j
+            else:
+                i += 1
+    return [line.segments[k] for k in order]
+
+
+def _decorations(
+    rect: Rectangle,
+    primary: VMetrics,
+    baseline: float,
+    start: float,
+    end: float,
+    size: float,
+    scale: float,
+) -> tuple[Decoration, ...]:
+    """Return the line's decorations, placed from the primary face's metrics as Chromium does.
+
+    Thickness is ``font_size / 10`` CSS px and at least 1 px (Chromium's ``auto``).
+    Underline: below the baseline by half the thickness (at least 1 px); overline:
+    at the top of the ascent; line-through: centred a third of the ascent above
+    the baseline.
+    """
+    if not rect.decorations or end <= start:
+        return ()
+    thickness = max(1.0, size / scale / 10) * scale
+    out = []
+    for kind in rect.decorations:
+        if kind == "underline":
+            top = baseline + max(1.0, math.ceil(thickness / 2))
+        elif kind == "overline":
+            top = baseline - primary.ascent
+        else:
+            top = baseline - primary.ascent / 3 - thickness / 2
+        out.append(Decoration(kind, Box(start, top, end - start, thickness), rect.rgba))
+    return tuple(out)

@@ -1,0 +1,84 @@
+"""Turn a :class:`FontFace` and a pixel size into a Pillow FreeType font set up for raqm.
+
+FreeType faces are not safe to share between threads, so every thread keeps its
+own bounded cache of ``(face key, size) -> FreeTypeFont``. Variation axes are
+applied once, when the font object is made.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+
+from PIL import ImageFont, features
+
+from offer_render.errors import RenderError
+from offer_render.resources.types import FontFace
+
+_CACHE_SIZE = 256
+"""Font objects kept per thread. Default: 256 (a template rarely uses more than a
+dozen (face, size) pairs; fit=shrink tries about ten sizes per rectangle)."""
+
+_local = threading.local()
+
+
+def raqm_available() -> bool:
+    """Return whether Pillow was built with libraqm (needed for shaping, bidi and fallback)."""
+    return bool(features.check("raqm"))
+
+
+def require_raqm() -> None:
+    """Raise a clear error when Pillow lacks raqm: complex scripts would be drawn wrongly."""
+    if not raqm_available():
+        msg = (
+            "Pillow was built without libraqm (PIL.features.check('raqm') is False): "
+            "text shaping, bidi and ligatures are unavailable. Install a Pillow wheel "
+            "from PyPI (it bundles raqm) and the system's libfribidi."
+        )
+        raise RenderError(msg)
+
+
+def _cache() -> OrderedDict[tuple[str, float], ImageFont.FreeTypeFont]:
+    cache: OrderedDict[tuple[str, float], ImageFont.FreeTypeFont] | None = getattr(
+        _local, "fonts", None
+    )
+    if cache is None:
+        cache = OrderedDict()
+        _local.fonts = cache
+    return cache
+
+
+def get_font(face: FontFace, size: float) -> ImageFont.FreeTypeFont:
+    """Return this thread's FreeType font for ``face`` at ``size`` device pixels."""
+    cache = _cache()
+    key = (face.key, size)
+    font = cache.get(key)
+    if font is not None:
+        cache.move_to_end(key)
+        return font
+    font = ImageFont.truetype(
+        io.BytesIO(face.data), size=size, index=face.index,
+        layout_engine=ImageFont.Layout.RAQM,
+    )
+    if face.variation:
+        _apply_variation(font, face)
+    cache[key] = font
+    if len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return font
+
+
+def _apply_variation(font: ImageFont.FreeTypeFont, face: FontFace) -> None:
+    """Set every axis of a variable font: the face's settings, defaults elsewhere."""
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(io.BytesIO(face.data), fontNumber=face.index, lazy=True)
+    if "fvar" not in tt:
+        return
+    wanted = dict(face.variation)
+    values = [
+        min(max(wanted.get(axis.axisTag, axis.defaultValue), axis.minValue), axis.maxValue)
+        for axis in tt["fvar"].axes
+    ]
+    font.set_variation_by_axes(values)
