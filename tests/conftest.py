@@ -1,0 +1,204 @@
+"""Provide shared pytest fixtures: a real local HTTP server over ``fixtures/`` and a test fetcher.
+
+``http_server`` serves the repo's ``fixtures/`` folder at ``/`` and the per-session
+``served_tmp`` folder at ``/tmp/``, plus routes for hostile-server tests:
+
+- ``/redirect?to=URL``      302 to URL
+- ``/redirect-chain/N``     N redirects, then a small text body ``chain end``
+- ``/slow``                 200, then one body byte every 0.5 s, forever
+- ``/slow-headers``         one header byte every 0.5 s, forever
+- ``/endless``              200 with an endless body (no Content-Length)
+- ``/status/NNN``           an empty response with that status
+- ``/gzip-bomb``            ``Content-Encoding: gzip``, ~64 KB on the wire, 64 MiB decoded
+- ``/headers``              the request headers as JSON
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from functools import cache
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from offer_render.config import Limits, NetworkPolicy
+from offer_render.resources.fetch import PolicyFetcher
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES_DIR = REPO_ROOT / "fixtures"
+
+GZIP_BOMB_DECODED = 64 * 1024 * 1024
+"""Decoded size of ``/gzip-bomb``: far above any byte cap a test uses."""
+
+
+@cache
+def _gzip_bomb() -> bytes:
+    """Return a gzip stream of GZIP_BOMB_DECODED zero bytes (about 64 KB compressed)."""
+    comp = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1024 * 1024)
+    parts = [comp.compress(block) for _ in range(GZIP_BOMB_DECODED // len(block))]
+    parts.append(comp.flush())
+    return b"".join(parts)
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 64
+    """Listen backlog above the default 5, so parallel-fetch tests never wait on SYN retries."""
+    daemon_threads = True
+
+
+class LocalServer:
+    """A running test server; ``url("/x")`` gives the absolute URL of path ``/x``."""
+
+    def __init__(self, httpd: ThreadingHTTPServer, served_tmp: Path) -> None:
+        self.httpd = httpd
+        self.host = "127.0.0.1"
+        self.port = int(httpd.server_address[1])
+        self.base_url = f"http://{self.host}:{self.port}"
+        self.fixtures_dir = FIXTURES_DIR
+        self.served_tmp = served_tmp
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of ``path`` (which starts with ``/``) on this server."""
+        return self.base_url + (path if path.startswith("/") else "/" + path)
+
+
+def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPRequestHandler]:
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(FIXTURES_DIR), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
+            """Keep test output quiet."""
+
+        def translate_path(self, path: str) -> str:
+            if urlsplit(path).path.startswith("/tmp/"):
+                rel = urlsplit(path).path[len("/tmp") :]
+                translated = super().translate_path(rel)
+                return str(served_tmp / Path(translated).relative_to(FIXTURES_DIR))
+            return super().translate_path(path)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            parts = urlsplit(self.path)
+            route = parts.path
+            if route == "/redirect":
+                target = parse_qs(parts.query).get("to", ["/"])[0]
+                self._redirect(target)
+            elif route.startswith("/redirect-chain/"):
+                hops = int(route.rsplit("/", 1)[1])
+                if hops > 0:
+                    self._redirect(f"/redirect-chain/{hops - 1}")
+                else:
+                    self._body(200, b"chain end\n", "text/plain")
+            elif route == "/slow":
+                self._slow_body()
+            elif route == "/slow-headers":
+                self._slow_headers()
+            elif route == "/endless":
+                self._endless()
+            elif route.startswith("/status/"):
+                self._body(int(route.rsplit("/", 1)[1]), b"", "text/plain")
+            elif route == "/gzip-bomb":
+                self._gzip_bomb()
+            elif route == "/headers":
+                body = json.dumps(dict(self.headers.items())).encode()
+                self._body(200, body, "application/json")
+            else:
+                super().do_GET()
+
+        def _redirect(self, location: str) -> None:
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _body(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _slow_body(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            self._drip(lambda: b"x")
+
+        def _slow_headers(self) -> None:
+            self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+            self._drip(lambda: b"X")
+
+        def _drip(self, byte: Any) -> None:
+            try:
+                while not stop.is_set():
+                    self.wfile.write(byte())
+                    self.wfile.flush()
+                    time.sleep(0.5)
+            except OSError:
+                pass  # the client hung up, as it should
+
+        def _endless(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            block = b"\0" * 65536
+            try:
+                while not stop.is_set():
+                    self.wfile.write(block)
+            except OSError:
+                pass
+
+        def _gzip_bomb(self) -> None:
+            body = _gzip_bomb()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except OSError:
+                pass
+
+    return Handler
+
+
+@pytest.fixture(scope="session")
+def served_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a per-session folder served at ``/tmp/`` by ``http_server``: drop files to serve."""
+    return tmp_path_factory.mktemp("served")
+
+
+@pytest.fixture(scope="session")
+def http_server(served_tmp: Path) -> Iterator[LocalServer]:
+    """Run a real ThreadingHTTPServer on 127.0.0.1 (random port) for the whole session."""
+    stop = threading.Event()
+    httpd = _Server(("127.0.0.1", 0), _make_handler(served_tmp, stop))
+    thread = threading.Thread(target=httpd.serve_forever, name="test-http-server", daemon=True)
+    thread.start()
+    try:
+        yield LocalServer(httpd, served_tmp)
+    finally:
+        stop.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def fetcher() -> PolicyFetcher:
+    """Return a PolicyFetcher that may reach 127.0.0.1 only, with a 2 s deadline per fetch."""
+    return PolicyFetcher(
+        NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
+        Limits(fetch_timeout=2.0),
+        "offer-render-tests",
+    )
+
