@@ -13,6 +13,7 @@ STRICT_CODES: dict[str, type[OfferRenderError]] = {
     "unknown_placeholder": InvalidInputError,
     "font_unavailable": ResourceError,
     "family_not_in_stylesheet": ResourceError,
+    "family_not_found": ResourceError,
 }
 
 

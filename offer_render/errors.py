@@ -26,7 +26,8 @@ class InvalidInputError(OfferRenderError):
 
     def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
         self.problems: tuple[tuple[str, str], ...] = tuple(problems)
-        super().__init__("; ".join(f"{path}: {msg}" if path else msg for path, msg in self.problems))
+        parts = (f"{path}: {msg}" if path else msg for path, msg in self.problems)
+        super().__init__("; ".join(parts))
 
 
 class ResourceError(OfferRenderError):

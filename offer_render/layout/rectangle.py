@@ -129,8 +129,8 @@ class RectangleLayout:
             par = Paragraph(
                 prep.text, prep.pieces, prep.graphemes, prep.opportunities, measurer, spacing
             )
-            for line in break_paragraph(par, self.content_width):
-                owners.append((par, line, prep.base))
+            broken = break_paragraph(par, self.content_width)
+            owners.extend((par, line, prep.base) for line in broken)
         cut = False
         max_lines = self.rect.max_lines
         if max_lines is not None and len(owners) > max_lines:

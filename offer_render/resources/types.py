@@ -1,4 +1,4 @@
-"""Define what the resources stage hands to layout: loaded faces, font stacks, a fitted background."""
+"""Define what the resources stage hands to layout: faces, font stacks, a fitted background."""
 
 from __future__ import annotations
 

@@ -23,6 +23,10 @@ def parse_map(text: str) -> list[str]:
     return [row.strip() for row in text.strip().splitlines() if row.strip()]
 
 
+def _distance(char: str, rgb: tuple[int, int, int]) -> int:
+    return sum(abs(p - q) for p, q in zip(COLORS[char][:3], rgb, strict=True))
+
+
 def image_to_map(image: Image.Image) -> list[str]:
     """Return ``image`` as rows of map characters (closest colour, ``?`` for none)."""
     rgba = image.convert("RGBA")
@@ -34,11 +38,8 @@ def image_to_map(image: Image.Image) -> list[str]:
             if a <= 127:
                 row.append("_")
                 continue
-            best = min(
-                (c for c in COLORS if c != "_"),
-                key=lambda c: sum(abs(p - q) for p, q in zip(COLORS[c][:3], (r, g, b), strict=True)),
-            )
-            dist = sum(abs(p - q) for p, q in zip(COLORS[best][:3], (r, g, b), strict=True))
+            best = min((c for c in COLORS if c != "_"), key=lambda c: _distance(c, (r, g, b)))
+            dist = _distance(best, (r, g, b))
             row.append(best if dist < 60 else "?")
         rows.append("".join(row))
     return rows
@@ -59,4 +60,5 @@ def assert_pixels(image: Image.Image, expected: str) -> None:
     ]
     if mismatch:
         shown = "\n".join(got)
-        raise AssertionError(f"{len(mismatch)} pixels differ, first at {mismatch[0]}:\n{shown}")
+        msg = f"{len(mismatch)} pixels differ, first at {mismatch[0]}:\n{shown}"
+        raise AssertionError(msg)

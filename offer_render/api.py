@@ -1,0 +1,185 @@
+"""Run the whole pipeline: take a template, an offer and options; return image bytes and a report.
+
+``Renderer`` holds configuration, the fetcher and the font database, and is
+meant to be kept and shared: the offers service makes one and calls
+:meth:`Renderer.render` from many threads. ``render()`` is the one-shot form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
+from offer_render.diagnostics import Diagnostics, RenderWarning
+from offer_render.encode import MIME_TYPES, encode, normalize_format
+from offer_render.errors import InvalidInputError
+from offer_render.layout import layout_template
+from offer_render.layout.tree import LayoutTree
+from offer_render.merge import merge_texts
+from offer_render.raster import rasterize
+from offer_render.report import build_report
+from offer_render.resources.background import load_background
+from offer_render.resources.fetch import Fetcher, PolicyFetcher
+from offer_render.resources.fontdb import FontDatabase
+from offer_render.resources.fonts import resolve_font_stack
+from offer_render.resources.freetype import require_raqm
+from offer_render.resources.types import Resources
+from offer_render.template.models import ImageTemplate, Offer
+from offer_render.template.validate import parse_offer, parse_template
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """One rendered image: encoded bytes, pixel size, format and the render report."""
+
+    data: bytes
+    width: int
+    height: int
+    format: str
+    report: dict[str, Any] = field(repr=False)
+
+    @property
+    def mime_type(self) -> str:
+        """Return the MIME type of ``data``."""
+        return MIME_TYPES[self.format]
+
+
+@dataclass(frozen=True)
+class Painted:
+    """An image drawn but not encoded, with the tree it was drawn from and the warnings."""
+
+    image: Image.Image
+    tree: LayoutTree
+    warnings: list[RenderWarning]
+    template: ImageTemplate
+    locale: str
+
+
+class Renderer:
+    """Render offer images with one configuration; safe to share between threads."""
+
+    def __init__(self, config: RendererConfig | None = None, *, fetcher: Fetcher | None = None):
+        require_raqm()
+        self.config = config or RendererConfig()
+        self.fetcher: Fetcher = fetcher or PolicyFetcher(
+            self.config.network, self.config.limits, self.config.user_agent
+        )
+        self.fontdb = FontDatabase((BUNDLED_FONTS_DIR, *self.config.font_dirs))
+
+    def render(
+        self,
+        template: Mapping[str, Any] | ImageTemplate | None,
+        offer: Mapping[str, Any] | Offer | None = None,
+        *,
+        format: str = "png",
+        quality: int | None = None,
+        **options: Any,
+    ) -> RenderResult:
+        """Render ``template`` (or the offer's own ``image_template``) with the offer's data.
+
+        ``format`` is png, jpeg, webp or avif; ``quality`` applies to the lossy
+        ones. Other options are those of :meth:`paint`. Raises
+        :class:`~offer_render.errors.OfferRenderError`.
+        """
+        fmt = normalize_format(format)
+        painted = self.paint(template, offer, **options)
+        data = encode(painted.image, fmt, quality=quality)
+        report = build_report(
+            painted.tree, painted.warnings, fmt=fmt, locale=painted.locale,
+            css_width=painted.template.width, css_height=painted.template.height,
+        )
+        return RenderResult(data, painted.tree.width, painted.tree.height, fmt, report)
+
+    def paint(
+        self,
+        template: Mapping[str, Any] | ImageTemplate | None,
+        offer: Mapping[str, Any] | Offer | None = None,
+        *,
+        locale: str | None = None,
+        scale: float = 1,
+        strict: bool = False,
+        context: Mapping[str, object] | None = None,
+        collections: Sequence[Mapping[str, object]] | None = None,
+    ) -> Painted:
+        """Run every stage but encoding; return the image, the layout tree and the warnings.
+
+        ``locale`` defaults to the configured default locale; ``scale`` 2 gives an
+        @2x image; ``strict`` turns unknown keys, unknown placeholders and missing
+        fonts into errors.
+        """
+        limits = self.config.limits
+        diag = Diagnostics(strict=strict)
+        locale = locale or self.config.default_locale
+        self._check_scale(scale)
+        offer_model = self._offer(offer, diag)
+        tmpl = self._template(template, offer_model, diag)
+        texts = merge_texts(
+            tmpl, offer_model, locale=locale, default_locale=self.config.default_locale,
+            context=context, collections=collections, limits=limits, diag=diag,
+        )
+        stacks = tuple(
+            resolve_font_stack(
+                rect, texts[i], fetcher=self.fetcher, fontdb=self.fontdb, limits=limits,
+                diag=diag, rect_index=i,
+            )
+            for i, rect in enumerate(tmpl.rectangles)
+        )
+        width, height = round(tmpl.width * scale), round(tmpl.height * scale)
+        background = (
+            load_background(
+                tmpl.background_url, fetcher=self.fetcher, width=width, height=height,
+                limits=limits,
+            )
+            if tmpl.background_url
+            else None
+        )
+        tree = layout_template(
+            tmpl, texts, Resources(background, stacks), scale=scale,
+            language=locale.replace("_", "-"), diag=diag,
+        )
+        return Painted(rasterize(tree), tree, diag.warnings, tmpl, locale)
+
+    def _check_scale(self, scale: float) -> None:
+        limit = self.config.limits.max_scale
+        if not isinstance(scale, int | float) or not (0 < scale <= limit):
+            raise InvalidInputError([("scale", f"must be greater than 0 and at most {limit:g}")])
+
+    def _offer(self, offer: Mapping[str, Any] | Offer | None, diag: Diagnostics) -> Offer | None:
+        if offer is None or isinstance(offer, Offer):
+            return offer
+        return parse_offer(offer, limits=self.config.limits, diag=diag)
+
+    def _template(
+        self,
+        template: Mapping[str, Any] | ImageTemplate | None,
+        offer: Offer | None,
+        diag: Diagnostics,
+    ) -> ImageTemplate:
+        if isinstance(template, ImageTemplate):
+            return template
+        if template is None:
+            if offer is None or offer.image_template is None:
+                raise InvalidInputError(
+                    [("image_template", "no template given and the offer has none")]
+                )
+            return offer.image_template
+        return parse_template(template, limits=self.config.limits, diag=diag)
+
+
+_default: Renderer | None = None
+
+
+def render(
+    template: Mapping[str, Any] | ImageTemplate | None,
+    offer: Mapping[str, Any] | Offer | None = None,
+    **options: Any,
+) -> RenderResult:
+    """Render with a process-wide default :class:`Renderer` (see :meth:`Renderer.render`)."""
+    global _default
+    if _default is None:
+        _default = Renderer()
+    return _default.render(template, offer, **options)

@@ -1,0 +1,1 @@
+"""The ``offer-render`` command line."""
