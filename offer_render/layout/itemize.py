@@ -1,6 +1,6 @@
-"""Cut a paragraph into pieces of one face and one direction, split at wrap opportunities.
+"""Cut a paragraph into pieces of one face and one bidi level, split at wrap opportunities.
 
-Takes the paragraph text, its font stack and base direction; returns the
+Takes the paragraph text, its font stack and bidi levels; returns the
 pieces in logical order and which face drew each character, so fallbacks can be
 reported.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from offer_render.layout.segment import char_direction_class
 from offer_render.resources.types import FontFace, FontStack
 
 # Characters that never decide a face: joiners and variation selectors follow
@@ -19,12 +18,17 @@ _IGNORABLE = {0x200C, 0x200D, 0xFE0E, 0xFE0F, *range(0xFE00, 0xFE10), *range(0xE
 
 @dataclass(frozen=True)
 class Piece:
-    """Characters ``start:end`` of a paragraph, drawn with ``face`` in ``direction``."""
+    """Characters ``start:end`` of a paragraph, drawn with ``face`` at one bidi ``level``."""
 
     start: int
     end: int
     face: FontFace
-    direction: str
+    level: int
+
+    @property
+    def direction(self) -> str:
+        """Return ``rtl`` for odd levels, ``ltr`` for even ones."""
+        return "rtl" if self.level % 2 else "ltr"
 
 
 def face_for_cluster(cluster: str, stack: FontStack) -> FontFace | None:
@@ -62,37 +66,10 @@ def assign_faces(
     return faces, missing
 
 
-def resolve_directions(text: str, base: str) -> list[str]:
-    """Return ``ltr`` or ``rtl`` per character: strong ones as they are, neutrals resolved.
-
-    A run of neutrals between two strong characters of one direction takes that
-    direction; otherwise it takes the paragraph's base direction (UAX #9 rules
-    N1 and N2, simplified: numbers count as left-to-right).
-    """
-    classes = [char_direction_class(c) for c in text]
-    out = list(classes)
-    i = 0
-    n = len(text)
-    while i < n:
-        if classes[i] != "neutral":
-            i += 1
-            continue
-        j = i
-        while j < n and classes[j] == "neutral":
-            j += 1
-        before = classes[i - 1] if i > 0 else base
-        after = classes[j] if j < n else base
-        fill = before if before == after else base
-        for k in range(i, j):
-            out[k] = fill
-        i = j
-    return out
-
-
 def make_pieces(
-    text: str, faces: list[FontFace], directions: list[str], cuts: list[int]
+    text: str, faces: list[FontFace], levels: list[int], cuts: list[int]
 ) -> list[Piece]:
-    """Return maximal pieces of equal face and direction, also split at every offset in ``cuts``."""
+    """Return maximal pieces of one face and one bidi level, also split at each of ``cuts``."""
     pieces: list[Piece] = []
     cut_set = set(cuts)
     start = 0
@@ -101,8 +78,8 @@ def make_pieces(
             i == len(text)
             or i in cut_set
             or faces[i] is not faces[start]
-            or directions[i] != directions[start]
+            or levels[i] != levels[start]
         ):
-            pieces.append(Piece(start, i, faces[start], directions[start]))
+            pieces.append(Piece(start, i, faces[start], levels[start]))
             start = i
     return pieces

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from offer_render.resources.freetype import get_font
+from offer_render.resources.freetype import font_at
 from offer_render.resources.types import FontFace
 
 
@@ -72,7 +72,7 @@ class Measurer:
         key = (text, face.key, direction)
         width = self._memo.get(key)
         if width is None:
-            font = get_font(face, self.size)
-            width = float(font.getlength(text, direction=direction, language=self.language))
+            font, factor = font_at(face, self.size)
+            width = factor * font.getlength(text, direction=direction, language=self.language)
             self._memo[key] = width
         return width

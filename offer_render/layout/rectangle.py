@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from offer_render.layout.itemize import Piece, assign_faces, make_pieces, resolve_directions
+from offer_render.layout.bidi import embedding_levels
+from offer_render.layout.itemize import Piece, assign_faces, make_pieces
 from offer_render.layout.linebreak import Line, Paragraph, break_paragraph
 from offer_render.layout.measure import Measurer, VMetrics, half_leading, vertical_metrics
-from offer_render.layout.segment import break_opportunities, grapheme_boundaries, strong_direction
+from offer_render.layout.segment import break_opportunities, grapheme_boundaries
 from offer_render.layout.tree import Box, Decoration, GlyphRun, LineBox, RectBox
 from offer_render.layout.whitespace import pre_line_paragraphs
 from offer_render.resources.types import FontFace, FontStack
@@ -42,12 +43,16 @@ class _Prepared:
 
 @dataclass
 class _Segment:
-    """A drawable stretch of one line: text, face, direction and advance width."""
+    """A drawable stretch of one line: text, face, bidi level and advance width."""
 
     text: str
     face: FontFace
-    direction: str
+    level: int
     width: float
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.level % 2 else "ltr"
 
 
 @dataclass
@@ -92,9 +97,8 @@ def prepare(text: str, stack: FontStack) -> tuple[list[_Prepared], list[str]]:
         opportunities = break_opportunities(par)
         faces, holes = assign_faces(par, graphemes, stack)
         missing.extend(par[i] for i in holes)
-        base = strong_direction(par) or "ltr"
-        directions = resolve_directions(par, base)
-        pieces = make_pieces(par, faces, directions, opportunities) if par else []
+        levels, base = embedding_levels(par)
+        pieces = make_pieces(par, faces, levels, opportunities) if par else []
         prepared.append(_Prepared(par, base, graphemes, opportunities, pieces))
     return prepared, missing
 
@@ -155,11 +159,11 @@ class RectangleLayout:
                 continue
             if par.letter_spacing:
                 out.extend(
-                    _Segment(par.text[s:e], p.face, p.direction, w)
+                    _Segment(par.text[s:e], p.face, p.level, w)
                     for s, e, w in par.clusters(a, b, p)
                 )
             else:
-                out.append(_Segment(par.text[a:b], p.face, p.direction, par.piece_width(a, b, p)))
+                out.append(_Segment(par.text[a:b], p.face, p.level, par.piece_width(a, b, p)))
         return out
 
     def _ellipsis_line(
@@ -176,7 +180,7 @@ class RectangleLayout:
             if par.width(line.start, end) + ell_width <= self.content_width + _EPSILON:
                 break
         segments = self._segments(par, line.start, end)
-        segments.append(_Segment(ELLIPSIS, face, base, ell_width))
+        segments.append(_Segment(ELLIPSIS, face, 1 if base == "rtl" else 0, ell_width))
         text = par.text[line.start : end] + ELLIPSIS
         return _DraftLine(text, segments, base, True)
 
@@ -368,10 +372,8 @@ def _horizontal(align: str, line: _DraftLine, content: Box) -> tuple[float, floa
 
 
 def _visual_order(line: _DraftLine) -> list[_Segment]:
-    """Return the segments in visual order (UAX #9 rule L2 over segment levels)."""
-    base_level = 1 if line.base == "rtl" else 0
-    # An rtl segment sits at level 1; an ltr one at the base level rounded up to even.
-    levels = [1 if seg.direction == "rtl" else 2 * base_level for seg in line.segments]
+    """Return the segments in visual order (UAX #9 rule L2 over the segments' levels)."""
+    levels = [seg.level for seg in line.segments]
     order = list(range(len(line.segments)))
     for level in range(max(levels, default=0), 0, -1):
         i = 0

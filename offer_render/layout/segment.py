@@ -1,12 +1,10 @@
-"""Find grapheme boundaries (UAX #29), line-break opportunities (UAX #14) and direction.
+"""Find grapheme boundaries (UAX #29) and line-break opportunities (UAX #14).
 
 Takes a paragraph's text and returns offsets into it; uses the uniseg library
 for both Unicode algorithms.
 """
 
 from __future__ import annotations
-
-import unicodedata
 
 from uniseg.graphemecluster import grapheme_cluster_boundaries
 from uniseg.linebreak import line_break_boundaries
@@ -28,24 +26,3 @@ def break_opportunities(text: str) -> list[int]:
     if not text:
         return []
     return [b for b in line_break_boundaries(text) if b > 0]
-
-
-def strong_direction(text: str) -> str | None:
-    """Return ``"ltr"`` or ``"rtl"`` from the first strong character, or None if none."""
-    for ch in text:
-        bidi = unicodedata.bidirectional(ch)
-        if bidi == "L":
-            return "ltr"
-        if bidi in ("R", "AL"):
-            return "rtl"
-    return None
-
-
-def char_direction_class(ch: str) -> str:
-    """Return ``"ltr"``, ``"rtl"`` or ``"neutral"`` for one character (numbers count as ltr)."""
-    bidi = unicodedata.bidirectional(ch)
-    if bidi in ("R", "AL"):
-        return "rtl"
-    if bidi in ("L", "EN", "AN"):
-        return "ltr"
-    return "neutral"

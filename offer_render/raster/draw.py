@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from offer_render.layout.tree import Box, Decoration, GlyphRun, LayoutTree, RectBox
-from offer_render.resources.freetype import get_font
+from offer_render.resources.freetype import font_at
 
 SYNTHETIC_ITALIC_SKEW = 0.25
 """Horizontal shear of synthesized italics (Skia's fake italic, about 14 degrees)."""
@@ -77,7 +77,10 @@ def _draw_run(layer: Image.Image, run: GlyphRun, ox: int, oy: int) -> None:
     """Composite one run onto ``layer`` whose top-left is canvas pixel (ox, oy)."""
     if not run.text.strip():
         return
-    font = get_font(run.face, run.size)
+    font, factor = font_at(run.face, run.size)
+    if factor != 1.0:
+        _draw_scaled_bitmap_run(layer, run, font, factor, ox, oy)
+        return
     stroke = synthetic_bold_stroke(run.size) if run.face.synthetic_bold else 0.0
     x = run.x - ox
     y = run.baseline - oy
@@ -111,6 +114,31 @@ def _draw_run(layer: Image.Image, run: GlyphRun, ox: int, oy: int) -> None:
     if run.face.synthetic_italic:
         glyphs, dx = _skew(glyphs, baseline_in_image=pad - top, dx=dx)
     _composite(layer, glyphs, dx, dy)
+
+
+def _draw_scaled_bitmap_run(
+    layer: Image.Image, run: GlyphRun, font: ImageFont.FreeTypeFont, factor: float,
+    ox: int, oy: int,
+) -> None:
+    """Draw a run of a bitmap-only colour font at its strike, then scale it to the run's size."""
+    direction, language = run.direction, run.language
+    left, top, right, bottom = font.getbbox(
+        run.text, direction=direction, language=language, anchor="ls"
+    )
+    w, h = int(math.ceil(right - left)), int(math.ceil(bottom - top))
+    if w <= 0 or h <= 0:
+        return
+    glyphs = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    ImageDraw.Draw(glyphs).text(
+        (-left, -top), run.text, font=font, fill=run.color, embedded_color=True,
+        direction=direction, language=language, anchor="ls",
+    )
+    x0 = run.x - ox + left * factor
+    y0 = run.baseline - oy + top * factor
+    sw = max(1, round((run.x - ox + right * factor) - x0))
+    sh = max(1, round((run.baseline - oy + bottom * factor) - y0))
+    scaled = glyphs.resize((sw, sh), Image.Resampling.LANCZOS)
+    _composite(layer, scaled, round(x0), round(y0))
 
 
 def _tint(mask: Image.Image, color: tuple[int, int, int, int]) -> Image.Image:

@@ -48,11 +48,16 @@ no cursive or fantasy font installed fontconfig's best match for them is the
 ``sans-serif`` default, DejaVu Sans.
 """
 
-FALLBACK_FAMILIES: tuple[str, ...] = ("DejaVu Sans",)
+FALLBACK_FAMILIES: tuple[str, ...] = (
+    "DejaVu Sans",  # Latin, Greek, Cyrillic and many symbols
+    "Noto Sans Arabic",
+    "Noto Sans Hebrew",
+    "Droid Sans Fallback",  # CJK: Chinese, Japanese kana and kanji, Hangul
+    "Noto Color Emoji",  # colour bitmaps (CBDT), scaled to the font size
+)
 """The bundled last-resort families, tried in this order for characters no earlier
-face covers. Extension point: add the script fonts here (e.g. Noto Sans Arabic,
-Noto Sans Hebrew, Noto Sans CJK, Noto Color Emoji) once they ship in ``fonts/``;
-a family listed here but not installed is skipped."""
+face covers (all from Debian packages, licences in ``fonts/``). A family listed
+here but not installed is skipped."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class FontDatabase:
         self._faces: tuple[InstalledFace, ...] | None = None
         self._by_family: dict[str, list[InstalledFace]] = {}
         self._by_full_name: dict[str, InstalledFace] = {}
+        self._loaded: dict[tuple[Path, int, int, int], ParsedFont] = {}
 
     def faces(self, family: str | None = None) -> tuple[InstalledFace, ...]:
         """Return every indexed face in scan order, or those of ``family`` (case-insensitive)."""
@@ -133,13 +139,23 @@ class FontDatabase:
         return self._by_full_name.get(name.casefold())
 
     def load(self, face: InstalledFace) -> ParsedFont:
-        """Return the parsed font of ``face``; ValueError if the file became unreadable."""
+        """Return the parsed font of ``face``; ValueError if the file became unreadable.
+
+        Parsed fonts are kept per (path, index, mtime, size), so a render does not
+        read and hash megabytes of CJK or emoji font again.
+        """
         try:
-            data = face.path.read_bytes()
+            stat = face.path.stat()
+            key = (face.path, face.index, stat.st_mtime_ns, stat.st_size)
+            parsed = self._loaded.get(key)
+            if parsed is None:
+                parsed = load_font(face.path.read_bytes(), index=face.index)
+                with self._lock:
+                    self._loaded[key] = parsed
+            return parsed
         except OSError as exc:
             msg = f"{face.path}: cannot read font file ({exc.strerror})"
             raise ValueError(msg) from None
-        return load_font(data, index=face.index)
 
     def _scan(self) -> tuple[InstalledFace, ...]:
         with self._lock:

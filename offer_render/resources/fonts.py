@@ -159,9 +159,7 @@ class _Resolver:
         if not any(entry.generic for entry in families):
             results.append(self._generic(FamilyName(DEFAULT_GENERIC, generic=True)))
         self._report(results)
-        fallback = [self._installed(f, "fallback") for f in self.fontdb.fallback_faces(
-            self.weight, self.style)]
-        faces = _dedupe([f for r in results for f in r.faces] + [f for f in fallback if f])
+        faces = _dedupe([f for r in results for f in r.faces] + self._fallbacks(results))
         if not faces:
             raise ResourceError(str(self.fontdb.dirs), "no font available, not even a bundled one",
                                 field=self._path("font_family"))
@@ -170,6 +168,26 @@ class _Resolver:
         if not any(f is primary for f in faces):
             primary = next((f for f in faces if f.key == primary.key), faces[0])
         return FontStack(tuple(faces), primary, tuple(f.name for f in families))
+
+    def _fallbacks(self, results: list[_Family]) -> list[FontFace]:
+        """Return the bundled last-resort faces that draw characters no earlier face covers.
+
+        Only those are loaded: the CJK and emoji faces are megabytes each.
+        """
+        earlier = [f for r in results for f in r.faces]
+        remaining = [cp for cp in self.needed if cp > 0x20 and not any(
+            f.covers(cp) for f in earlier)]
+        chosen: list[FontFace] = []
+        for entry in self.fontdb.fallback_faces(self.weight, self.style):
+            if not remaining and (earlier or chosen):
+                break
+            face = self._installed(entry, "fallback")
+            if face is None:
+                continue
+            if any(face.covers(cp) for cp in remaining) or not (earlier or chosen):
+                chosen.append(face)
+                remaining = [cp for cp in remaining if not face.covers(cp)]
+        return chosen
 
     def _families(self) -> tuple[FamilyName, ...]:
         try:

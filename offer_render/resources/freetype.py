@@ -49,6 +49,43 @@ def _cache() -> OrderedDict[tuple[str, float], ImageFont.FreeTypeFont]:
     return cache
 
 
+def font_at(face: FontFace, size: float) -> tuple[ImageFont.FreeTypeFont, float]:
+    """Return a FreeType font for ``face`` near ``size`` px and the factor to scale its output.
+
+    Outline fonts load at ``size`` exactly (factor 1). Bitmap-only colour fonts
+    (Noto Color Emoji's CBDT) exist at fixed strikes only, so they load at the
+    nearest strike not smaller than ``size`` (else the largest) and the caller
+    scales advances and bitmaps by ``size / strike``, as Skia does.
+    """
+    strikes = bitmap_strikes(face)
+    if not strikes:
+        return get_font(face, size), 1.0
+    strike = min((s for s in strikes if s >= size), default=max(strikes))
+    return get_font(face, float(strike)), size / strike
+
+
+_STRIKES: dict[str, tuple[int, ...]] = {}
+
+
+def bitmap_strikes(face: FontFace) -> tuple[int, ...]:
+    """Return the pixel sizes of a bitmap-only font's strikes; empty for outline fonts."""
+    strikes = _STRIKES.get(face.key)
+    if strikes is None:
+        from fontTools.ttLib import TTFont
+
+        tt = TTFont(io.BytesIO(face.data), fontNumber=face.index, lazy=True)
+        if "glyf" in tt or "CFF " in tt or "CFF2" in tt:
+            strikes = ()
+        elif "CBLC" in tt:
+            strikes = tuple(sorted({s.bitmapSizeTable.ppemY for s in tt["CBLC"].strikes}))
+        elif "sbix" in tt:
+            strikes = tuple(sorted(tt["sbix"].strikes))
+        else:
+            strikes = ()
+        _STRIKES[face.key] = strikes
+    return strikes
+
+
 def get_font(face: FontFace, size: float) -> ImageFont.FreeTypeFont:
     """Return this thread's FreeType font for ``face`` at ``size`` device pixels."""
     cache = _cache()
