@@ -82,8 +82,7 @@ def test_platform_sample_falls_back_to_serif_with_a_warning() -> None:
     stack = _resolve(rect, "Store A, Store B", fetcher=fetcher, diag=diag)
     # Assert
     assert (stack.primary.family, stack.primary.origin) == ("DejaVu Serif", "generic")
-    assert _summary(stack) == [("DejaVu Serif", "generic", 400, "normal"),
-                               ("DejaVu Sans", "fallback", 400, "normal")]
+    assert _summary(stack) == [("DejaVu Serif", "generic", 400, "normal")]  # no fallback needed
     assert stack.requested_families == ("Playfair Display", "serif")
     (warning,) = diag.warnings
     assert warning.code == "family_not_in_stylesheet"
@@ -118,7 +117,7 @@ def test_raleway_from_the_stylesheet(
     assert (face.family, face.origin, face.source) == (
         "Raleway", "stylesheet", (FIXTURES / "Raleway-VF.ttf").as_uri())
     assert (face.weight, face.variation, face.synthetic_bold, face.synthetic_italic) == expected
-    assert [f.origin for f in stack.faces] == ["stylesheet", "generic", "fallback"]
+    assert [f.origin for f in stack.faces] == ["stylesheet", "generic"]
     assert diag.warnings == []
 
 
@@ -198,10 +197,30 @@ def test_fallback_face_already_in_the_stack_is_not_repeated() -> None:
 
 def test_bundled_bold_faces_are_used_for_bold() -> None:
     # Arrange / Act
-    stack = _resolve(_rect(font_family="serif", font_weight="bold"))
-    # Assert
+    stack = _resolve(_rect(font_family="serif", font_weight="bold"), "Hello \u2615")
+    # Assert: DejaVu Serif lacks U+2615, so the bold fallback face joins
     assert [(f.family, f.weight, f.synthetic_bold) for f in stack.faces] == [
         ("DejaVu Serif", 700, False), ("DejaVu Sans", 700, False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "families"),
+    [
+        ("Hello", ["DejaVu Serif"]),
+        ("Cze\u015b\u0107 \u0416", ["DejaVu Serif"]),
+        ("\u0634\u0643\u0631\u0627 \u05e9\u05dc\u05d5\u05dd",
+         ["DejaVu Serif", "DejaVu Sans"]),  # DejaVu Sans draws Arabic and Hebrew first
+        ("\u4e2d\u6587 \u3042", ["DejaVu Serif", "Droid Sans Fallback"]),
+        ("cake \U0001f370", ["DejaVu Serif", "Noto Color Emoji"]),
+        ("\ufdfd", ["DejaVu Serif", "Noto Sans Arabic"]),  # only Noto Sans Arabic has it
+    ],
+)
+def test_fallback_faces_join_only_for_characters_earlier_faces_lack(
+    text: str, families: list[str]
+) -> None:
+    stack = _resolve(_rect(font_family="serif"), text)
+    assert [f.family for f in stack.faces] == families
+    assert all(f.origin == "fallback" for f in stack.faces[1:])
 
 
 def test_only_the_needed_unicode_range_subsets_are_fetched(tmp_path: Path) -> None:
@@ -446,7 +465,9 @@ def test_database_index_and_lookups(tmp_path: Path) -> None:
     assert db.match("Nope", 400, "normal") is None
     assert [p.name for p, _ in db.skipped] == ["junk.ttf"]
     assert db.families()[:3] == ["DejaVu Sans", "DejaVu Sans Mono", "DejaVu Serif"]
-    assert [f.family for f in db.fallback_faces()] == ["DejaVu Sans"]
+    assert [f.family for f in db.fallback_faces()] == [
+        "DejaVu Sans", "Noto Sans Arabic", "Noto Sans Hebrew", "Droid Sans Fallback",
+        "Noto Color Emoji"]
     local = db.find_local("dejavusans-bold")
     assert local is not None
     assert local.path.name == "DejaVuSans-Bold.ttf"

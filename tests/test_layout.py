@@ -210,6 +210,6 @@ def test_decorations_sit_where_chromium_puts_them() -> None:
     assert line.baseline == 16
     assert decos["underline"].y == 17
     assert decos["underline"].height == 2
-    assert decos["overline"].y == 0
+    assert decos["overline"].y == -2  # resting on the 16 px ascent: 2 px above the line
     assert decos["line-through"].y == pytest.approx(16 - 16 / 3 - 1)
     assert all(box.x == 0 and box.width == 40 for box in decos.values())

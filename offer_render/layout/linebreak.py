@@ -1,6 +1,6 @@
 """Break a paragraph into lines that fit a width: UAX #14 opportunities, then graphemes.
 
-Takes a :class:`Paragraph` (text, pieces, measurer) and a width in device px;
+Takes a :class:`Paragraph` (text, pieces, advances) and a width in device px;
 returns the lines as offset ranges. Follows CSS ``overflow-wrap: anywhere``: a
 word wider than the line is broken between grapheme clusters, and only when it
 does not fit on a line of its own.
@@ -12,7 +12,6 @@ import bisect
 from dataclasses import dataclass
 
 from offer_render.layout.itemize import Piece
-from offer_render.layout.measure import Measurer
 
 _EPSILON = 1 / 64
 """Widths within one LayoutUnit of the line still fit (rounding noise)."""
@@ -29,7 +28,12 @@ class Line:
 
 
 class Paragraph:
-    """One paragraph ready for breaking: text, pieces, graphemes, opportunities, widths."""
+    """One paragraph at one size: text, pieces, graphemes, wrap opportunities, advances.
+
+    ``advances`` holds each character's advance in device px (a cluster's width on
+    its first character); widths of any range are prefix-sum differences, plus
+    ``letter_spacing`` after every grapheme.
+    """
 
     def __init__(
         self,
@@ -37,16 +41,17 @@ class Paragraph:
         pieces: list[Piece],
         graphemes: list[int],
         opportunities: list[int],
-        measurer: Measurer,
+        advances: list[float],
         letter_spacing: float,
     ) -> None:
         self.text = text
         self.pieces = pieces
         self.graphemes = graphemes
         self.opportunities = opportunities
-        self.measurer = measurer
         self.letter_spacing = letter_spacing
-        self._starts = [p.start for p in pieces]
+        self._prefix = [0.0]
+        for a in advances:
+            self._prefix.append(self._prefix[-1] + a)
 
     def trim_end(self, start: int, end: int) -> int:
         """Return ``end`` moved back over trailing spaces, not before ``start``."""
@@ -55,36 +60,22 @@ class Paragraph:
         return end
 
     def width(self, start: int, end: int) -> float:
-        """Return the advance width of ``text[start:end]``, piece by piece."""
+        """Return the advance width of ``text[start:end]``, letter spacing included."""
         if end <= start:
             return 0.0
-        total = 0.0
-        i = max(0, bisect.bisect_right(self._starts, start) - 1)
-        while i < len(self.pieces) and self.pieces[i].start < end:
-            p = self.pieces[i]
-            a, b = max(start, p.start), min(end, p.end)
-            if a < b:
-                total += self.piece_width(a, b, p)
-            i += 1
-        return total
+        width = self._prefix[end] - self._prefix[start]
+        if self.letter_spacing:
+            g = self.graphemes
+            count = bisect.bisect_right(g, end) - bisect.bisect_right(g, start)
+            width += self.letter_spacing * count
+        return width
 
-    def piece_width(self, a: int, b: int, piece: Piece) -> float:
-        """Return the width of ``text[a:b]`` inside ``piece``, letter spacing included."""
-        if not self.letter_spacing:
-            return self.measurer.advance(self.text[a:b], piece.face, piece.direction)
-        return sum(w for _, _, w in self.clusters(a, b, piece))
-
-    def clusters(self, a: int, b: int, piece: Piece) -> list[tuple[int, int, float]]:
+    def clusters(self, a: int, b: int) -> list[tuple[int, int, float]]:
         """Return ``(start, end, width)`` for each grapheme in ``a:b``, letter spacing added."""
         g = self.graphemes
         lo = bisect.bisect_left(g, a)
-        out = []
-        for s, e in zip(g[lo:], g[lo + 1 :], strict=False):
-            if s >= b:
-                break
-            w = self.measurer.advance(self.text[s:e], piece.face, piece.direction)
-            out.append((s, e, w + self.letter_spacing))
-        return out
+        pairs = zip(g[lo:], g[lo + 1 :], strict=False)
+        return [(s, e, self.width(s, e)) for s, e in pairs if s < b]
 
     def grapheme_fit(self, start: int, limit: int, max_width: float) -> int:
         """Return the furthest grapheme boundary in ``start:limit`` that fits, at least one."""
@@ -107,15 +98,7 @@ def break_paragraph(par: Paragraph, max_width: float) -> list[Line]:
     if n == 0:
         return [Line(0, 0, 0, True)]
     ops = par.opportunities
-    word_width: dict[tuple[int, int], float] = {}
-
-    def width(a: int, b: int) -> float:
-        key = (a, b)
-        w = word_width.get(key)
-        if w is None:
-            w = word_width[key] = par.width(a, b)
-        return w
-
+    width = par.width
     lines: list[Line] = []
     start = 0
     while start < n:

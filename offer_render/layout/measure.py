@@ -1,16 +1,10 @@
-"""Measure text for layout: advance widths through raqm and vertical metrics per face and size.
-
-Takes faces and pixel sizes, returns device-pixel numbers. Advances are
-unhinted (subpixel) as Pillow's raqm layout reports them, which is what a
-browser with subpixel positioning lays out with.
-"""
+"""Take a face and a pixel size; return its vertical metrics and line extents in device px."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from offer_render.resources.freetype import font_at
 from offer_render.resources.types import FontFace
 
 
@@ -57,22 +51,3 @@ def half_leading(metrics: VMetrics, line_height: float) -> tuple[float, float]:
     leading = line_height - (metrics.ascent + metrics.descent)
     top = _quantize(leading / 2)
     return metrics.ascent + top, metrics.descent + (leading - top)
-
-
-class Measurer:
-    """Measure advances of text pieces at one size, memoized for one layout pass."""
-
-    def __init__(self, size: float, language: str | None) -> None:
-        self.size = size
-        self.language = language
-        self._memo: dict[tuple[str, str, str], float] = {}
-
-    def advance(self, text: str, face: FontFace, direction: str) -> float:
-        """Return the advance width of ``text`` shaped with ``face`` in ``direction``."""
-        key = (text, face.key, direction)
-        width = self._memo.get(key)
-        if width is None:
-            font, factor = font_at(face, self.size)
-            width = factor * font.getlength(text, direction=direction, language=self.language)
-            self._memo[key] = width
-        return width

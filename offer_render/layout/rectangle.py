@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from offer_render.layout.bidi import embedding_levels
 from offer_render.layout.itemize import Piece, assign_faces, make_pieces
 from offer_render.layout.linebreak import Line, Paragraph, break_paragraph
-from offer_render.layout.measure import Measurer, VMetrics, half_leading, vertical_metrics
+from offer_render.layout.measure import VMetrics, half_leading, vertical_metrics
 from offer_render.layout.segment import break_opportunities, grapheme_boundaries
+from offer_render.layout.shaping import em_advances
 from offer_render.layout.tree import Box, Decoration, GlyphRun, LineBox, RectBox
 from offer_render.layout.whitespace import pre_line_paragraphs
 from offer_render.resources.types import FontFace, FontStack
@@ -39,6 +40,9 @@ class _Prepared:
     graphemes: list[int]
     opportunities: list[int]
     pieces: list[Piece]
+    """Drawing pieces: one face and level, split at wrap opportunities."""
+    ems: list[float]
+    """Each character's advance in ems, shaped per item (one face and level)."""
 
 
 @dataclass
@@ -88,7 +92,9 @@ class _Draft:
         return max((line.width for line in self.lines), default=0.0)
 
 
-def prepare(text: str, stack: FontStack) -> tuple[list[_Prepared], list[str]]:
+def prepare(
+    text: str, stack: FontStack, language: str | None
+) -> tuple[list[_Prepared], list[str]]:
     """Return the paragraphs ready for breaking, and the characters no face covers."""
     prepared = []
     missing: list[str] = []
@@ -99,7 +105,10 @@ def prepare(text: str, stack: FontStack) -> tuple[list[_Prepared], list[str]]:
         missing.extend(par[i] for i in holes)
         levels, base = embedding_levels(par)
         pieces = make_pieces(par, faces, levels, opportunities) if par else []
-        prepared.append(_Prepared(par, base, graphemes, opportunities, pieces))
+        ems: list[float] = []
+        for item in make_pieces(par, faces, levels, []) if par else []:
+            ems.extend(em_advances(par, item.start, item.end, item.face, item.direction, language))
+        prepared.append(_Prepared(par, base, graphemes, opportunities, pieces, ems))
     return prepared, missing
 
 
@@ -125,13 +134,13 @@ class RectangleLayout:
 
     def draft(self, size: float) -> _Draft:
         """Return the text broken into lines at ``size`` device px, max_lines applied."""
-        measurer = Measurer(size, self.language)
         spacing = self.rect.letter_spacing * self.scale
         lines: list[_DraftLine] = []
         owners: list[tuple[Paragraph, Line, str]] = []
         for prep in self.paragraphs:
+            advances = [em * size for em in prep.ems]
             par = Paragraph(
-                prep.text, prep.pieces, prep.graphemes, prep.opportunities, measurer, spacing
+                prep.text, prep.pieces, prep.graphemes, prep.opportunities, advances, spacing
             )
             broken = break_paragraph(par, self.content_width)
             owners.extend((par, line, prep.base) for line in broken)
@@ -142,7 +151,7 @@ class RectangleLayout:
             cut = True
         for i, (par, line, base) in enumerate(owners):
             if cut and i == len(owners) - 1:
-                lines.append(self._ellipsis_line(par, line, base, measurer))
+                lines.append(self._ellipsis_line(par, line, base, size))
             else:
                 segments = self._segments(par, line.start, line.visible_end)
                 text = par.text[line.start : line.visible_end]
@@ -159,20 +168,19 @@ class RectangleLayout:
                 continue
             if par.letter_spacing:
                 out.extend(
-                    _Segment(par.text[s:e], p.face, p.level, w)
-                    for s, e, w in par.clusters(a, b, p)
+                    _Segment(par.text[s:e], p.face, p.level, w) for s, e, w in par.clusters(a, b)
                 )
             else:
-                out.append(_Segment(par.text[a:b], p.face, p.level, par.piece_width(a, b, p)))
+                out.append(_Segment(par.text[a:b], p.face, p.level, par.width(a, b)))
         return out
 
     def _ellipsis_line(
-        self, par: Paragraph, line: Line, base: str, measurer: Measurer
+        self, par: Paragraph, line: Line, base: str, size: float
     ) -> _DraftLine:
         """Return ``line`` shortened so that an ellipsis fits after it."""
         face = next((f for f in self.stack.faces if f.covers(ord(ELLIPSIS))), self.stack.primary)
-        spacing = par.letter_spacing
-        ell_width = measurer.advance(ELLIPSIS, face, base) + spacing
+        ell_em = em_advances(ELLIPSIS, 0, 1, face, base, self.language)[0]
+        ell_width = ell_em * size + par.letter_spacing
         end = line.visible_end
         bounds = [g for g in par.graphemes if line.start <= g <= end]
         for g in reversed(bounds):
@@ -254,7 +262,7 @@ def layout_rectangle(
     box = Box(rect.offset_left * s, rect.offset_top * s, width, height)
     pad = rect.padding * s
     content = Box(box.x + pad, box.y + pad, width - 2 * pad, height - 2 * pad)
-    paragraphs, missing = prepare(text, stack)
+    paragraphs, missing = prepare(text, stack, language)
     layout = RectangleLayout(
         rect, stack, paragraphs, scale=s, language=language, content_width=content.width
     )
@@ -402,8 +410,8 @@ def _decorations(
 
     Thickness is ``font_size / 10`` CSS px and at least 1 px (Chromium's ``auto``).
     Underline: below the baseline by half the thickness (at least 1 px); overline:
-    at the top of the ascent; line-through: centred a third of the ascent above
-    the baseline.
+    resting on the top of the ascent; line-through: centred a third of the ascent
+    above the baseline. Measured against headless Chromium (fixtures/fidelity).
     """
     if not rect.decorations or end <= start:
         return ()
@@ -413,7 +421,7 @@ def _decorations(
         if kind == "underline":
             top = baseline + max(1.0, math.ceil(thickness / 2))
         elif kind == "overline":
-            top = baseline - primary.ascent
+            top = baseline - primary.ascent - thickness
         else:
             top = baseline - primary.ascent / 3 - thickness / 2
         out.append(Decoration(kind, Box(start, top, end - start, thickness), rect.rgba))

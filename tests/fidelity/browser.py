@@ -1,0 +1,112 @@
+"""Drive Debian's headless Chromium through Playwright: open a page, read lines, take shots.
+
+Never downloads a browser: it launches ``/usr/bin/chromium`` (or
+``$OFFER_RENDER_CHROMIUM``). Text is rendered without hinting
+(``--font-render-hinting=none``) so glyph advances are the fonts' own, as on
+designers' machines and as the engine lays them out.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import Page, sync_playwright
+
+CHROMIUM = Path(os.environ.get("OFFER_RENDER_CHROMIUM", "/usr/bin/chromium"))
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--font-render-hinting=none",
+    "--force-color-profile=srgb",
+    "--disable-lcd-text",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+LINES_JS = """
+(id) => {
+  const el = document.getElementById(id);
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  const lines = [];
+  let cur = null;
+  let node;
+  while ((node = walker.nextNode())) {
+    const t = node.data;
+    for (let i = 0; i < t.length; ) {
+      const cp = t.codePointAt(i);
+      const len = cp > 0xffff ? 2 : 1;
+      const ch = t.substr(i, len);
+      range.setStart(node, i);
+      range.setEnd(node, i + len);
+      const rects = Array.from(range.getClientRects()).filter(r => r.width > 0 || r.height > 0);
+      if (rects.length && ch !== "\\n") {
+        const r = rects[0];
+        const mid = (r.top + r.bottom) / 2;
+        if (!cur || mid > cur.bottom) {
+          cur = { bottom: r.bottom, text: "" };
+          lines.push(cur);
+        }
+        cur.text += ch;
+      }
+      i += len;
+    }
+  }
+  return lines.map(l => l.text);
+}
+"""
+
+
+def available() -> bool:
+    """Return whether the Chromium binary is installed."""
+    return CHROMIUM.exists()
+
+
+@contextmanager
+def chromium_page(width: int, height: int) -> Iterator[Page]:
+    """Yield a page of Debian's headless Chromium with a ``width`` x ``height`` viewport."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height},
+                                    device_scale_factor=1)
+            yield page
+        finally:
+            browser.close()
+
+
+def load(page: Page, url: str, width: int, height: int) -> None:
+    """Open ``url`` at the canvas size and wait until every web font has loaded."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(url, wait_until="load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+
+def lines_of(page: Page, index: int) -> list[str]:
+    """Return the lines Chromium broke rectangle ``index`` into, in logical order."""
+    result: list[str] = page.evaluate(LINES_JS, f"r{index}")
+    return result
+
+
+def screenshot(page: Page, width: int, height: int, only: int | None = None) -> Image.Image:
+    """Return the page as RGBA; with ``only``, just that rectangle (nothing else painted)."""
+    if only is not None:
+        page.evaluate(
+            """(id) => { for (const el of document.querySelectorAll('.r, .bg'))
+                 el.style.visibility = el.id === id ? 'visible' : 'hidden'; }""",
+            f"r{only}",
+        )
+    png = page.screenshot(clip={"x": 0, "y": 0, "width": width, "height": height},
+                          omit_background=True)
+    if only is not None:
+        page.evaluate("() => { for (const el of document.querySelectorAll('.r, .bg'))"
+                      " el.style.visibility = 'visible'; }")
+    return Image.open(io.BytesIO(png)).convert("RGBA")

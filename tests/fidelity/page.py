@@ -1,0 +1,109 @@
+"""Turn a template and its merged texts into the HTML page Chromium draws as the reference.
+
+Each rectangle becomes an absolutely positioned ``div`` with the CSS of SPEC 2.
+Every bundled font is declared with ``@font-face`` under its own family name,
+generic families are replaced by the families the engine maps them to, and the
+engine's fallback families are appended, so Chromium picks from the same faces
+as the engine and never from the machine's fonts.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from offer_render.config import BUNDLED_FONTS_DIR
+from offer_render.resources.fontdb import FALLBACK_FAMILIES, GENERIC_MAP, FontDatabase
+from offer_render.resources.fontfamily import parse_font_family
+from offer_render.resources.fonts import DEFAULT_GENERIC
+
+BASE_CSS = """
+html, body { margin: 0; padding: 0; background: transparent; }
+body { position: relative; overflow: hidden; }
+.bg { position: absolute; inset: 0; background-size: cover; background-position: center; }
+.r { position: absolute; box-sizing: border-box; overflow: hidden; margin: 0;
+     white-space: pre-line; overflow-wrap: anywhere; line-height: normal;
+     unicode-bidi: plaintext; }
+"""
+
+
+def font_face_rules(base_url: str) -> str:
+    """Return @font-face rules for every bundled face, served from ``base_url/fonts/``."""
+    rules = []
+    for face in FontDatabase().faces():
+        rel = face.path.relative_to(BUNDLED_FONTS_DIR).as_posix()
+        weight = f"{face.weight_min} {face.weight_max}"
+        rules.append(
+            f'@font-face {{ font-family: "{face.family}"; src: url("{base_url}/fonts/{rel}"); '
+            f"font-weight: {weight}; font-style: {face.style}; }}"
+        )
+    return "\n".join(rules)
+
+
+def css_families(font_family: str) -> str:
+    """Return the ``font-family`` value Chromium gets: generics mapped, fallbacks appended."""
+    entries = parse_font_family(font_family)
+    names = [GENERIC_MAP.get(e.name, e.name) if e.generic else e.name for e in entries]
+    if not any(e.generic for e in entries):
+        names.append(GENERIC_MAP[DEFAULT_GENERIC])
+    names.extend(FALLBACK_FAMILIES)
+    return ", ".join('"' + n.replace('"', '\\"') + '"' for n in names)
+
+
+def rect_style(rect: dict[str, Any]) -> str:
+    """Return the inline CSS of one rectangle."""
+    weight = rect.get("font_weight", "normal")
+    decoration = rect.get("text_decoration", "none")
+    parts = {
+        "left": f"{rect['offset_left']}px",
+        "top": f"{rect['offset_top']}px",
+        "width": f"{rect['width']}px",
+        "height": f"{rect['height']}px",
+        "padding": f"{rect['padding']}px",
+        "color": rect["color"],
+        "font-family": css_families(rect["font_family"]),
+        "font-size": f"{rect['font_size']}px",
+        "font-weight": str(weight),
+        "font-style": rect.get("font_style", "normal"),
+        "text-align": rect["text_align"],
+        "text-decoration-line": decoration,
+        "letter-spacing": f"{rect.get('letter_spacing', 0)}px",
+    }
+    return "; ".join(f"{k}: {v}" for k, v in parts.items())
+
+
+def build_page(template: dict[str, Any], texts: list[str], base_url: str) -> str:
+    """Return the HTML page for ``template`` with ``texts`` (one per rectangle, list order).
+
+    Rectangles are emitted in drawing order (by ``number``), so later ones paint on top.
+    """
+    links = sorted({r["font_url"] for r in template["rectangles"] if r.get("font_url")})
+    order = sorted(
+        range(len(template["rectangles"])),
+        key=lambda i: (1, 0, i) if template["rectangles"][i].get("number") is None
+        else (0, template["rectangles"][i]["number"], i),
+    )
+    body = []
+    if template.get("background_url"):
+        url = template["background_url"]
+        body.append(f'<div class="bg" style="background-image: url(\'{url}\')"></div>')
+    for i in order:
+        rect = template["rectangles"][i]
+        body.append(f'<div class="r" id="r{i}" style="{html.escape(rect_style(rect))}">'
+                    f"{html.escape(texts[i])}</div>")
+    return "\n".join([
+        "<!doctype html>",
+        '<html><head><meta charset="utf-8">',
+        *(f'<link rel="stylesheet" href="{html.escape(u)}">' for u in links),
+        f"<style>{font_face_rules(base_url)}\n{BASE_CSS}",
+        f"body {{ width: {template['width']}px; height: {template['height']}px; }}</style>",
+        "</head><body>",
+        *body,
+        "</body></html>",
+    ])
+
+
+def write_page(path: Path, template: dict[str, Any], texts: list[str], base_url: str) -> None:
+    """Write the page for ``template`` to ``path``."""
+    path.write_text(build_page(template, texts, base_url), encoding="utf-8")
