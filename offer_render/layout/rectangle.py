@@ -99,8 +99,8 @@ def prepare(
     prepared = []
     missing: list[str] = []
     for par in pre_line_paragraphs(text):
-        graphemes = grapheme_boundaries(par)
-        opportunities = break_opportunities(par)
+        graphemes = grapheme_boundaries(par, language)
+        opportunities = break_opportunities(par, language)
         faces, holes = assign_faces(par, graphemes, stack)
         missing.extend(par[i] for i in holes)
         levels, base = embedding_levels(par)
