@@ -27,12 +27,22 @@ class Limits:
     """Largest font_size in CSS px. Default: 2000 (a canvas is at most 4096 px high)."""
     max_scale: float = 4.0
     """Largest output scale factor. Default: 4."""
+    max_output_pixels: int = 8192 * 8192
+    """Most device pixels in one output image (canvas x scale, both ways), checked before
+    any pixel is allocated. Default: 67,108,864 (8192 x 8192: the largest canvas at @2x;
+    4096 x 4096 at scale 4 would need 1 GiB of RGBA)."""
     max_background_bytes: int = 20 * 1024 * 1024
     """Largest background file. Default: 20 MB."""
     max_background_pixels: int = 50_000_000
     """Largest decoded background. Default: 50 megapixels."""
     max_font_bytes: int = 10 * 1024 * 1024
     """Largest font file, compressed or not. Default: 10 MB."""
+    max_sfnt_bytes: int = 64 * 1024 * 1024
+    """Largest font once WOFF/WOFF2 is unpacked, checked before anything is inflated in
+    full. Default: 64 MiB (CJK fonts reach ~30 MB)."""
+    font_sanitize_timeout: float = 5.0
+    """Longest the OpenType Sanitizer may take on one downloaded font, in seconds.
+    Default: 5 (it takes milliseconds on real fonts)."""
     max_stylesheet_bytes: int = 512 * 1024
     """Largest font stylesheet. Default: 512 KB."""
     max_font_face_rules: int = 64
@@ -62,6 +72,24 @@ class NetworkPolicy:
 
 
 @dataclass(frozen=True)
+class CacheLimits:
+    """Byte budgets of a Renderer's in-memory caches; 0 turns a cache off.
+
+    Defaults add up to 256 MiB, which keeps a long-running service or batch
+    worker well under 400 MB resident with the bundled fonts loaded.
+    """
+
+    layout_bytes: int = 16 * 1024 * 1024
+    """Laid-out rectangles per (rectangle, text, faces, scale, locale). Default: 16 MiB."""
+    layer_bytes: int = 96 * 1024 * 1024
+    """Drawn rectangle layers (RGBA) per laid-out rectangle. Default: 96 MiB."""
+    glyph_bytes: int = 16 * 1024 * 1024
+    """Coverage masks of glyph runs per (face, size, text, subpixel x). Default: 16 MiB."""
+    background_bytes: int = 128 * 1024 * 1024
+    """Decoded, fitted backgrounds per (content, size). Default: 128 MiB."""
+
+
+@dataclass(frozen=True)
 class RendererConfig:
     """Everything a :class:`~offer_render.api.Renderer` needs besides its caches."""
 
@@ -71,6 +99,8 @@ class RendererConfig:
     """Extra folders of installed fonts, searched after the bundled ``fonts/`` folder."""
     default_locale: str = "en"
     """Locale used when a LocalizedContent has neither the render locale nor its language."""
+    caches: CacheLimits = field(default_factory=CacheLimits)
+    """Budgets of the in-memory caches (see :class:`CacheLimits`)."""
     user_agent: str = "offer-render/0.1"
     """User-Agent sent with every request. Google Fonts answers non-browser agents with
     one TTF per face, which is what the engine wants."""

@@ -11,6 +11,10 @@
 - ``/status/NNN``           an empty response with that status
 - ``/gzip-bomb``            ``Content-Encoding: gzip``, ~64 KB on the wire, 64 MiB decoded
 - ``/headers``              the request headers as JSON
+- ``/loop``                 302 to itself, forever
+
+``http_server.requests`` lists every request path (with query) the server got, in order,
+so a test can assert that a URL was never requested.
 """
 
 from __future__ import annotations
@@ -64,6 +68,12 @@ class LocalServer:
         self.base_url = f"http://{self.host}:{self.port}"
         self.fixtures_dir = FIXTURES_DIR
         self.served_tmp = served_tmp
+        self.requests: list[str] = getattr(httpd, "request_log", [])
+        """Every request path (with query) received, in order."""
+
+    def requested(self, path: str) -> bool:
+        """Return whether any request so far asked for ``path`` (query ignored)."""
+        return any(urlsplit(p).path == path for p in list(self.requests))
 
     def url(self, path: str) -> str:
         """Return the absolute URL of ``path`` (which starts with ``/``) on this server."""
@@ -88,7 +98,12 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
         def do_GET(self) -> None:  # noqa: N802 - http.server naming
             parts = urlsplit(self.path)
             route = parts.path
-            if route == "/redirect":
+            log: list[str] | None = getattr(self.server, "request_log", None)
+            if log is not None:
+                log.append(self.path)
+            if route == "/loop":
+                self._redirect("/loop")
+            elif route == "/redirect":
                 target = parse_qs(parts.query).get("to", ["/"])[0]
                 self._redirect(target)
             elif route.startswith("/redirect-chain/"):
@@ -182,6 +197,7 @@ def http_server(served_tmp: Path) -> Iterator[LocalServer]:
     """Run a real ThreadingHTTPServer on 127.0.0.1 (random port) for the whole session."""
     stop = threading.Event()
     httpd = _Server(("127.0.0.1", 0), _make_handler(served_tmp, stop))
+    httpd.request_log = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, name="test-http-server", daemon=True)
     thread.start()
     try:

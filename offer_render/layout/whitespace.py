@@ -11,11 +11,16 @@ from __future__ import annotations
 import re
 
 _COLLAPSIBLE = re.compile(r"[ \t\f]+")
+_PARAGRAPH_SEPARATORS = str.maketrans({"\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
+_SEGMENT_SEPARATORS = re.compile(r"[\x1c-\x1f\x0b]")
 
 
 def pre_line_paragraphs(text: str) -> list[str]:
     """Return the paragraphs of ``text`` after pre-line white-space processing."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Line and paragraph separators break lines as a newline does; the C0 separators
+    # (which bidi would also treat as paragraph ends) collapse like spaces.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_PARAGRAPH_SEPARATORS)
+    text = _SEGMENT_SEPARATORS.sub(" ", text)
     if "\n" not in text and not text.strip(" \t\f"):
         return []
     paragraphs = text.split("\n")

@@ -4,6 +4,11 @@ Drawn as a browser draws ``background-size: cover; background-position: center``
 on a box of ``width`` x ``height`` device pixels: EXIF orientation applied, the
 embedded colour profile converted to sRGB, first frame only. Any failure is a
 :class:`~offer_render.errors.ResourceError` on the ``background_url`` field.
+
+The format is sniffed from the bytes, as browsers do: a ``.png`` that is really a
+JPEG is drawn; one that is really a BMP (or any format outside :data:`DECODERS`)
+is refused. A truncated file is an error, never half an image
+(``ImageFile.LOAD_TRUNCATED_IMAGES`` stays False).
 """
 
 from __future__ import annotations

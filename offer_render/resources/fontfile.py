@@ -23,6 +23,7 @@ from fontTools.misc import sstruct
 from fontTools.ttLib import TTCollection, TTFont
 from fontTools.ttLib.woff2 import WOFF2DirectoryEntry, woff2DirectoryFormat, woff2DirectorySize
 
+from offer_render.config import Limits
 from offer_render.resources.types import FontFace, FontMetrics
 
 SFNT_MAGICS = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"typ1")
@@ -32,9 +33,9 @@ WOFF2_MAGIC = b"wOF2"
 COLOR_TABLES = ("COLR", "CBDT", "sbix")
 """Tables FreeType draws in colour. An ``SVG `` table alone is not counted: FreeType
 draws such fonts from their outlines, which they must also carry."""
-MAX_SFNT_BYTES = 64 * 1024 * 1024
-"""Largest unpacked WOFF/WOFF2 font, checked before anything is inflated, so a
-compression bomb is refused with a clear error. Default: 64 MiB (CJK fonts reach ~30 MB)."""
+MAX_SFNT_BYTES = Limits().max_sfnt_bytes
+"""Default cap on an unpacked WOFF/WOFF2 font (``Limits.max_sfnt_bytes``), checked before
+anything is inflated, so a compression bomb is refused with a clear error."""
 BOLD_THRESHOLD = 600
 """Chromium's ``BoldThreshold()``: weights from here on are bold for synthesis."""
 
@@ -169,25 +170,27 @@ def to_sfnt(data: bytes) -> tuple[bytes, str]:
     return out.getvalue(), flavor
 
 
-def check_unpacked_size(data: bytes, flavor: str) -> None:
-    """Raise ValueError("not a font: ...") if WOFF/WOFF2 ``data`` would unpack past the cap.
+def check_unpacked_size(data: bytes, flavor: str, *, limit: int | None = None) -> None:
+    """Raise ValueError("not a font: ...") if WOFF/WOFF2 ``data`` would unpack past ``limit``.
 
-    Both the declared sizes and the real compressed streams are checked, the
-    streams with bounded output, so a bomb never gets inflated in full.
+    ``limit`` defaults to :data:`MAX_SFNT_BYTES`. Both the declared sizes and the
+    real compressed streams are checked, the streams with bounded output, so a
+    bomb never gets inflated in full.
     """
+    limit = MAX_SFNT_BYTES if limit is None else limit
     try:
-        total = _woff_size(data) if flavor == "woff" else _woff2_size(data)
-    except (struct.error, zlib.error, brotli.error, ValueError) as exc:
+        total = _woff_size(data, limit) if flavor == "woff" else _woff2_size(data, limit)
+    except (struct.error, zlib.error, brotli.error, ValueError, KeyError) as exc:
         msg = f"not a font: cannot unpack {flavor.upper()} ({exc})"
         raise ValueError(msg) from None
-    if total > MAX_SFNT_BYTES:
-        msg = f"not a font: {flavor.upper()} unpacks to more than {MAX_SFNT_BYTES} bytes"
+    if total > limit:
+        msg = f"not a font: {flavor.upper()} unpacks to more than {limit} bytes"
         raise ValueError(msg)
 
 
-def _woff_size(data: bytes) -> int:
+def _woff_size(data: bytes, limit: int) -> int:
     num_tables, _, total_sfnt = struct.unpack_from(">HHI", data, 12)
-    if total_sfnt > MAX_SFNT_BYTES:
+    if total_sfnt > limit:
         return int(total_sfnt)
     total = 0
     for i in range(num_tables):
@@ -199,15 +202,15 @@ def _woff_size(data: bytes) -> int:
                 msg = "a table inflates past its declared size"
                 raise ValueError(msg)
         total += orig_len
-        if total > MAX_SFNT_BYTES:
+        if total > limit:
             break
     return total
 
 
-def _woff2_size(data: bytes) -> int:
+def _woff2_size(data: bytes, limit: int) -> int:
     header: dict[str, int] = {}
     sstruct.unpack(woff2DirectoryFormat, data[:woff2DirectorySize], header)
-    if header["totalSfntSize"] > MAX_SFNT_BYTES:
+    if header["totalSfntSize"] > limit:
         return header["totalSfntSize"]
     stream = io.BytesIO(data)
     stream.seek(woff2DirectorySize)
@@ -216,10 +219,10 @@ def _woff2_size(data: bytes) -> int:
         entry = WOFF2DirectoryEntry()
         entry.fromFile(stream)
         declared += entry.length
-    if declared > MAX_SFNT_BYTES:
+    if declared > limit:
         return declared
     compressed = stream.read(header["totalCompressedSize"])
-    return max(declared, _brotli_size(compressed, MAX_SFNT_BYTES + 1))
+    return max(declared, _brotli_size(compressed, limit + 1))
 
 
 def _brotli_size(compressed: bytes, limit: int) -> int:

@@ -4,7 +4,9 @@ The stack runs as CSS fallback does: each ``font_family`` entry in order (the
 stylesheet's @font-face faces, else installed fonts of that name, or a
 generic's bundled face), then ``serif`` if no generic was named (Chromium's
 default standard font), then the bundled last-resort faces. Only the
-unicode-range subsets the text needs are fetched. Problems become warnings:
+unicode-range subsets the text needs are fetched, and each passes the OpenType
+Sanitizer (:mod:`offer_render.resources.sanitize`) before it is parsed; installed
+and bundled fonts are trusted. Problems become warnings:
 ``font_unavailable``, ``family_not_in_stylesheet``, ``family_not_found``,
 ``font_family_invalid``.
 """
@@ -23,6 +25,7 @@ from offer_render.resources.fontdb import FontDatabase, InstalledFace
 from offer_render.resources.fontfamily import FamilyName, parse_font_family
 from offer_render.resources.fontfile import BoundedMemo, ParsedFont, load_font, make_face
 from offer_render.resources.matching import match_faces
+from offer_render.resources.sanitize import sanitize_font
 from offer_render.resources.stylesheet import FontFaceRule, parse_stylesheet
 from offer_render.resources.types import FontFace, FontStack
 from offer_render.template.models import Rectangle
@@ -68,7 +71,8 @@ class FontCache:
         if not _is_absolute(url):
             return _load_font(url, fetcher, limits)
         return self._fonts.get_or_make(
-            (url, limits.max_font_bytes), lambda: _load_font(url, fetcher, limits)
+            (url, limits.max_font_bytes, limits.max_sfnt_bytes),
+            lambda: _load_font(url, fetcher, limits),
         )
 
     def clear(self) -> None:
@@ -94,8 +98,9 @@ def _load_stylesheet(url: str, fetcher: Fetcher, limits: Limits) -> Stylesheet:
 
 
 def _load_font(url: str, fetcher: Fetcher, limits: Limits) -> ParsedFont:
+    """Fetch a web font and parse it once the OpenType Sanitizer has accepted it."""
     fetched = fetcher.fetch(url, max_bytes=limits.max_font_bytes, what="font")
-    return load_font(fetched.data)
+    return load_font(sanitize_font(fetched.data, limits=limits))
 
 
 @dataclass

@@ -52,19 +52,25 @@ def _cache() -> OrderedDict[tuple[str, float], ImageFont.FreeTypeFont]:
 def font_at(face: FontFace, size: float) -> tuple[ImageFont.FreeTypeFont, float]:
     """Return a FreeType font for ``face`` near ``size`` px and the factor to scale its output.
 
-    Outline fonts load at ``size`` exactly (factor 1). Bitmap-only colour fonts
+    Outline fonts load at ``size`` exactly (factor 1), or at 1 px when smaller
+    (FreeType refuses sizes under half a pixel). Bitmap-only colour fonts
     (Noto Color Emoji's CBDT) exist at fixed strikes only, so they load at the
     nearest strike not smaller than ``size`` (else the largest) and the caller
     scales advances and bitmaps by ``size / strike``, as Skia does.
     """
     strikes = bitmap_strikes(face)
     if not strikes:
+        if size < MIN_PIXEL_SIZE:  # FreeType refuses sizes under half a pixel
+            return get_font(face, MIN_PIXEL_SIZE), size / MIN_PIXEL_SIZE
         return get_font(face, size), 1.0
     strike = min((s for s in strikes if s >= size), default=max(strikes))
     return get_font(face, float(strike)), size / strike
 
 
 _STRIKES: dict[str, tuple[int, ...]] = {}
+
+MIN_PIXEL_SIZE = 1.0
+"""Smallest size a face is loaded at; smaller text is drawn at 1 px and scaled down."""
 
 
 def bitmap_strikes(face: FontFace) -> tuple[int, ...]:

@@ -16,10 +16,12 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from offer_render.config import Limits
 from offer_render.template.colors import parse_color
+from offer_render.template.textscrub import scrub_tree
 
 TextAlign = Literal["left", "center", "right", "justify"]
 VerticalAlign = Literal["top", "middle", "bottom"]
@@ -85,6 +87,12 @@ class Rectangle(BaseModel):
     fit: Fit = "clip"
     min_font_size: float | None = Field(default=None, gt=0)
     """Smallest size ``fit: shrink`` may reach; default: the smaller of 6 and font_size."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_text(cls, data: Any) -> Any:
+        # Lone surrogates become U+FFFD, NULs go (textscrub); validate.py reports them.
+        return scrub_tree(data)
 
     @field_validator("width", "height", "padding", "offset_left", "offset_top", "font_size",
                      "number", "line_height", "letter_spacing", "max_lines", "min_font_size",
@@ -223,6 +231,11 @@ class ImageTemplate(BaseModel):
     background_url: str | None = None
     rectangles: tuple[Rectangle, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_text(cls, data: Any) -> Any:
+        return scrub_tree(data)
+
     @field_validator("width", "height", mode="before")
     @classmethod
     def _numbers_before(cls, v: Any) -> Any:
@@ -285,6 +298,11 @@ class Offer(BaseModel):
     stores: tuple[str, ...] = ()
     collection_ids: tuple[int, ...] = ()
     image_template: ImageTemplate | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_text(cls, data: Any) -> Any:
+        return scrub_tree(data)
 
     @field_validator("id", mode="before")
     @classmethod

@@ -5,6 +5,8 @@ Every pydantic error becomes a ``(path, message)`` pair such as
 together in one :class:`~offer_render.errors.InvalidInputError`. Unknown keys are not
 errors: they are reported through :class:`~offer_render.diagnostics.Diagnostics` with
 the closest known key as a suggestion (strict mode turns them into errors there).
+Lone surrogates and NULs in any string are fixed and reported as ``text_replaced``
+warnings (see :mod:`offer_render.template.textscrub`).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from offer_render.config import Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import InvalidInputError
 from offer_render.template.models import ImageTemplate, Offer, Rectangle
+from offer_render.template.textscrub import scrub_tree
 
 __all__ = [
+    "check_output_size",
     "check_unknown_keys",
     "errors_to_problems",
     "load_json_file",
@@ -100,6 +104,7 @@ def parse_template(data: object, *, limits: Limits, diag: Diagnostics) -> ImageT
             raise InvalidInputError(
                 [("image_template", f"must be an object, got {_json_type(data)}")]
             )
+    data = _scrub(data, diag, prefix)
     try:
         template = ImageTemplate.model_validate(data, context={"limits": limits})
     except ValidationError as e:
@@ -115,13 +120,52 @@ def parse_offer(data: object, *, limits: Limits, diag: Diagnostics) -> Offer:
     (:func:`parse_template` does it, and reporting twice would duplicate warnings);
     call :func:`check_unknown_keys` with ``prefix="image_template"`` if needed.
     """
-    del diag  # kept for a uniform signature; offers have no warnings of their own yet
     if not isinstance(data, dict):
         raise InvalidInputError([("", f"the offer must be a JSON object, got {_json_type(data)}")])
+    data = _scrub(data, diag, "", skip="image_template")
     try:
         return Offer.model_validate(data, context={"limits": limits})
     except ValidationError as e:
         raise InvalidInputError(errors_to_problems(e.errors(), data)) from None
+
+
+def check_output_size(template: ImageTemplate, scale: float, *, limits: Limits) -> tuple[int, int]:
+    """Return the device size ``template`` at ``scale`` gives; raise InvalidInputError if unusable.
+
+    Call it before anything allocates pixels: an image of 0 px either way cannot be
+    encoded, and one over ``limits.max_output_pixels`` is refused (4096 x 4096 at
+    scale 4 is 1 GiB of RGBA).
+    """
+    width, height = round(template.width * scale), round(template.height * scale)
+    if width < 1 or height < 1:
+        msg = (f"gives an empty {width}x{height} image for the {template.width}x"
+               f"{template.height} canvas")
+        raise InvalidInputError([("scale", msg)])
+    if width * height > limits.max_output_pixels:
+        msg = (f"gives a {width}x{height} image, more than the limit of "
+               f"{limits.max_output_pixels:,} pixels")
+        raise InvalidInputError([("scale", msg)])
+    return width, height
+
+
+def _scrub(data: Any, diag: Diagnostics, prefix: str, *, skip: str | None = None) -> Any:
+    """Return ``data`` with invalid text fixed (textscrub), warning ``text_replaced`` per string.
+
+    Paths under ``skip`` are fixed silently (the template inside an offer is
+    reported by :func:`parse_template`, so it is not reported twice).
+    """
+    found: list[tuple[str, str]] = []
+    data = scrub_tree(data, prefix, found)
+    for path, what in found:
+        if skip and (path == skip or path.startswith((f"{skip}.", f"{skip}["))):
+            continue
+        match = _RECT_INDEX.search(path)
+        diag.warn("text_replaced", f"not valid Unicode text: {what}", path,
+                  rect=int(match.group(1)) if match else None)
+    return data
+
+
+_RECT_INDEX = re.compile(r"(?:^|\.)rectangles\[(\d+)\]")
 
 
 def check_unknown_keys(template: ImageTemplate, diag: Diagnostics, *, prefix: str = "") -> None:
