@@ -8,25 +8,39 @@ Variables: ``name``, ``description``, ``stores``, ``collection`` (the platform's
 four), ``offer`` (the whole offer as plain JSON-like data, extras included),
 ``locale`` and the caller's ``context``, which cannot shadow the engine's names.
 ``<<identifier>>`` and ``<<dotted.path>>`` are read as ``{{identifier}}``.
+Locale-aware filters come from :mod:`offer_render.merge.filters`; the sandbox and
+its limits from :mod:`offer_render.merge.sandbox`.
 """
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any, NoReturn
+from typing import Any
 
-from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import (
+    ChainableUndefined,
+    Template,
+    TemplateSyntaxError,
+    Undefined,
+    UndefinedError,
+    nodes,
+)
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from offer_render.config import Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import InvalidInputError
+from offer_render.merge.filters import FILTERS, FilterError, use_locale
 from offer_render.merge.localize import localize
+from offer_render.merge.sandbox import (
+    MAX_CONTENT_CHARS,
+    SandboxEnvironment,
+    check_printable,
+    running,
+)
 from offer_render.template.models import ImageTemplate, Offer
 
 __all__ = ["merge_texts", "rewrite_aliases"]
@@ -64,54 +78,25 @@ class _RecordingUndefined(ChainableUndefined):
         return iter(())
 
 
-def _safe_mul(left: Any, right: Any) -> Any:
-    # Refuse repeating a string or list into something larger than any rectangle may hold.
-    for seq, count in ((left, right), (right, left)):
-        if isinstance(seq, str | list | tuple) and isinstance(count, int):
-            if len(seq) * count > _MAX_REPEAT:
-                msg = "the result of '*' would be too large"
-                raise SecurityError(msg)
-    return operator.mul(left, right)
-
-
-def _safe_pow(left: Any, right: Any) -> Any:
-    # 2 ** 10 ** 9 would run for minutes; exponents this large never make display text.
-    if isinstance(right, int | float) and abs(right) > 1000:
-        msg = "the exponent of '**' is too large"
-        raise SecurityError(msg)
-    return operator.pow(left, right)
-
-
-_MAX_REPEAT = 1_000_000
-
-
-class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox: unsafe attributes raise at once instead of rendering empty."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def unsafe_undefined(self, obj: Any, attribute: str) -> NoReturn:
-        msg = f"access to attribute {attribute!r} of a {type(obj).__name__!r} value is not allowed"
-        raise SecurityError(msg)
-
-    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
-        ops: dict[str, Callable[[Any, Any], Any]] = {"*": _safe_mul, "**": _safe_pow}
-        if operator_ in ops:
-            return ops[operator_](left, right)
-        return super().call_binop(context, operator_, left, right)
-
-
 def _finalize(value: Any) -> Any:
-    # A null offer field prints as nothing, not as "None".
-    return "" if value is None else value
+    # A null offer field prints as nothing, not as "None"; functions and engine objects
+    # are refused, and every printed value counts against the rectangle's budget.
+    if value is None:
+        return ""
+    if isinstance(value, Undefined):
+        return value
+    check_printable(value)
+    return value
 
 
-_ENV = _Environment(
+_ENV = SandboxEnvironment(
     autoescape=False,
     undefined=_RecordingUndefined,
     finalize=_finalize,
     keep_trailing_newline=True,
 )
+for _name, _filter in FILTERS.items():
+    _ENV.add_filter(_name, _filter)
 
 
 def rewrite_aliases(content: str) -> str:
@@ -146,43 +131,52 @@ def merge_texts(
     variables = _variables(offer, locale, default_locale, context, collections)
     paths: _PathIndex | None = None  # built on the first unknown name only
     texts: list[str] = []
-    for i, rect in enumerate(template.rectangles):
-        where = f"rectangles[{i}].content"
-        label = f"rectangle {rect.name!r}"
-        text, seen = _render(rect.content, variables, where, label, limits.max_text_chars + 1)
-        reported: set[str] = set()
-        for obj, name in seen:
-            paths = paths or _PathIndex(variables)
-            placeholder = paths.name_of(obj, name)
-            if placeholder in reported:
-                continue
-            reported.add(placeholder)
-            if offer is None and placeholder.split(".", 1)[0] in (*PLATFORM_FIELDS, "offer"):
-                continue  # previewing a template without data is normal
-            diag.warn(
-                "unknown_placeholder",
-                f"{label}: unknown placeholder {{{{{placeholder}}}}}",
-                where,
-                rect=i,
-            )
-        if offer is not None and not variables["collection"] and _uses(rect.content, "collection"):
-            diag.warn(
-                "collection_missing",
-                f"{label}: {{{{collection}}}} is empty: none of the offer's collection_ids "
-                f"{list(offer.collection_ids)} matches a collection given to the renderer",
-                where,
-                rect=i,
-            )
-        if len(text) > limits.max_text_chars:
-            text = text[: limits.max_text_chars]
-            diag.warn(
-                "text_truncated",
-                f"{label}: merged text is longer than {limits.max_text_chars} characters; "
-                f"cut to {limits.max_text_chars}",
-                where,
-                rect=i,
-            )
-        texts.append(text)
+    with use_locale(locale, default_locale) as choice:
+        for i, rect in enumerate(template.rectangles):
+            where = f"rectangles[{i}].content"
+            label = f"rectangle {rect.name!r}"
+            text, seen = _render(rect.content, variables, where, label, limits.max_text_chars + 1)
+            reported: set[str] = set()
+            for obj, name in seen:
+                paths = paths or _PathIndex(variables)
+                placeholder = paths.name_of(obj, name)
+                if placeholder in reported:
+                    continue
+                reported.add(placeholder)
+                if offer is None and placeholder.split(".", 1)[0] in (*PLATFORM_FIELDS, "offer"):
+                    continue  # previewing a template without data is normal
+                diag.warn(
+                    "unknown_placeholder",
+                    f"{label}: unknown placeholder {{{{{placeholder}}}}}",
+                    where,
+                    rect=i,
+                )
+            if (offer is not None and not variables["collection"]
+                    and _uses(rect.content, "collection")):
+                diag.warn(
+                    "collection_missing",
+                    f"{label}: {{{{collection}}}} is empty: none of the offer's collection_ids "
+                    f"{list(offer.collection_ids)} matches a collection given to the renderer",
+                    where,
+                    rect=i,
+                )
+            if len(text) > limits.max_text_chars:
+                text = text[: limits.max_text_chars]
+                diag.warn(
+                    "text_truncated",
+                    f"{label}: merged text is longer than {limits.max_text_chars} characters; "
+                    f"cut to {limits.max_text_chars}",
+                    where,
+                    rect=i,
+                )
+            texts.append(text)
+    if choice.fallback is not None:
+        diag.warn(
+            "unknown_locale",
+            f"locale {locale!r} is not known to Babel; dates and numbers are formatted "
+            f"for {choice.fallback!r}",
+            "locale",
+        )
     return tuple(texts)
 
 
@@ -190,11 +184,17 @@ def _render(
     content: str, variables: Mapping[str, object], where: str, label: str, cap: int
 ) -> tuple[str, list[tuple[object, str | None]]]:
     """Render ``content``, stopping once ``cap`` characters are out; return text and undefineds."""
+    if len(content) > MAX_CONTENT_CHARS:
+        msg = f"{label}: content is longer than {MAX_CONTENT_CHARS} characters"
+        raise InvalidInputError([(where, msg)])
     try:
         compiled = _compile(content)
     except TemplateSyntaxError as e:
         line = f" (line {e.lineno})" if e.lineno and "\n" in content else ""
         msg = f"template syntax error: {e.message}{line} in {label}"
+        raise InvalidInputError([(where, msg)]) from None
+    except RecursionError:
+        msg = f"{label}: template is nested too deeply to compile"
         raise InvalidInputError([(where, msg)]) from None
     except SecurityError as e:  # pragma: no cover - the sandbox checks at run time
         raise _refused(where, label, e) from None
@@ -203,15 +203,24 @@ def _render(
     parts: list[str] = []
     size = 0
     try:
-        for chunk in compiled.generate(variables):
-            parts.append(chunk)
-            size += len(chunk)
-            if size >= cap:
-                break  # bounded output: the rest would be cut anyway
+        with running():
+            for chunk in compiled.generate(variables):
+                parts.append(chunk)
+                size += len(chunk)
+                if size >= cap:
+                    break  # bounded output: the rest would be cut anyway
     except SecurityError as e:
         raise _refused(where, label, e) from None
+    except FilterError as e:
+        raise InvalidInputError([(where, f"{label}: {e}")]) from None
     except UndefinedError as e:
         raise InvalidInputError([(where, f"{label}: template error: {e.message}")]) from None
+    except RecursionError:
+        msg = f"{label}: refused by the template sandbox: values or calls nested too deeply"
+        raise InvalidInputError([(where, msg)]) from None
+    except MemoryError:
+        msg = f"{label}: refused by the template sandbox: the template needs too much memory"
+        raise InvalidInputError([(where, msg)]) from None
     except Exception as e:  # noqa: BLE001 - any runtime failure of user content is bad input
         detail = str(e) or type(e).__name__
         raise InvalidInputError(

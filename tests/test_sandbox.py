@@ -1,0 +1,218 @@
+"""Template-injection attempts: each refused quickly with a clear message; honest templates work."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+
+from offer_render.diagnostics import Diagnostics
+from offer_render.merge.sandbox import MAX_CONTENT_CHARS, size_of
+from tests.test_merge import one, refused
+
+HANG_GUARD = 2.0
+"""Seconds a refusal may take: a guard against hangs, not a speed test."""
+
+SANDBOX = "rectangle 'R0': refused by the template sandbox: "
+
+
+def refused_quickly(content: str, **kw: Any) -> str:
+    """Return the error message for ``content``, asserting it came back within HANG_GUARD."""
+    start = time.monotonic()
+    path, message = refused(content, **kw)
+    elapsed = time.monotonic() - start
+    assert elapsed < HANG_GUARD, f"took {elapsed:.2f} s"
+    assert path == "rectangles[0].content"
+    return message
+
+
+ATTEMPTS: list[tuple[str, str]] = [
+    # attribute walks to Python internals
+    ("{{ ''.__class__.__mro__[1].__subclasses__() }}",
+     "access to attribute '__class__' of a 'str' value is not allowed"),
+    ("{{ name.__class__.__base__.__subclasses__() }}",
+     "access to attribute '__class__' of a 'str' value is not allowed"),
+    ("{{ offer['__class__'] }}", "access to attribute '__class__' of a 'dict' value"),
+    ("{{ (1).__class__.mro() }}", "access to attribute '__class__' of a 'int' value"),
+    ("{{ offer.stores|attr('__class__') }}", "access to attribute '__class__' of a 'list' value"),
+    ("{{ range.__globals__ }}", "access to attribute '__globals__' of a 'function' value"),
+    ("{{ cycler.__init__.__globals__.os.system('id') }}",
+     "access to attribute '__init__' of a 'type' value is not allowed"),
+    ("{{ joiner.__init__.__globals__ }}", "access to attribute '__init__' of a 'type' value"),
+    ("{{ namespace.__init__.__globals__ }}", "access to attribute '__init__' of a 'type' value"),
+    ("{{ cycler(1, 2).__dict__ }}", "access to attribute '__dict__' of a 'Cycler' value"),
+    ("{{ self._TemplateReference__context }}",
+     "access to attribute '_TemplateReference__context' of a 'TemplateReference' value"),
+    ("{% for x in offer.stores %}{{ loop.__class__ }}{% endfor %}",
+     "access to attribute '__class__' of a 'LoopContext' value"),
+    # str.format and other growing methods
+    ("{{ ''|attr('format') }}", "access to attribute 'format' of a 'str' value is not allowed"),
+    ("{{ '{0.__class__}'.format(name) }}", "access to attribute 'format' of a 'str' value"),
+    ("{{ '{:>999999999}'.format(1) }}", "access to attribute 'format' of a 'str' value"),
+    ("{{ 'x'['format'] }}", "access to attribute 'format' of a 'str' value"),
+    ("{{ name.format_map({}) }}", "access to attribute 'format_map' of a 'str' value"),
+    ("{{ 'x'.zfill(1000000000) }}", "access to attribute 'zfill' of a 'str' value"),
+    ("{{ 'x'.center(1000000000) }}", "access to attribute 'center' of a 'str' value"),
+    ("{{ (1).to_bytes(1000000000, 'big') }}", "access to attribute 'to_bytes' of a 'int' value"),
+    ("{{ offer.stores.append('x') }}", "access to attribute 'append' of a 'list' value"),
+    ("{{ offer.extras.update(a=1) }}", "access to attribute 'update' of a 'dict' value"),
+    # huge arithmetic
+    ("{{ 'a' * 1000000000 }}", "the result of '*' would be too large"),
+    ("{{ [1] * 1000000000 }}", "the result of '*' would be too large"),
+    ("{{ (10 ** 1000) * (10 ** 1000) * (10 ** 1000) * (10 ** 1000) }}",
+     "the result of '*' would be too large"),
+    ("{{ 9 ** (9 ** 9) }}", "the exponent of '**' is too large"),
+    ("{{ 2 ** 100000000 }}", "the exponent of '**' is too large"),
+    ("{{ (10 ** 1000) ** 1000 }}", "the result of '**' would be too large"),
+    ("{{ '%0999999999d' % 1 }}", "a '%' format width or precision above 1000 is not allowed"),
+    ("{{ '%*d' % (999999999, 1) }}", "a '%' format width or precision above 1000"),
+    ("{{ '%.999999999f'|format(1) }}", "a '%' format width or precision above 1000"),
+    ("{{ 'x'|center(1000000000) }}", "center width may be at most 100000"),
+    ("{{ ('x\n' * 40000)|indent(100) }}", "the result of filter 'indent' would be larger"),
+    ("{{ ('ab' * 1000)|replace('', 'x' * 1000) }}", "the result of filter 'replace' would be"),
+    # huge range and loops
+    ("{{ range(10000000000) }}", "range() may give at most 10000 numbers"),
+    ("{% for i in range(10**9) %}x{% endfor %}", "range() may give at most 10000 numbers"),
+    ("{{ range(10)|slice(10**9)|list }}", "slice count may be at most 10000"),
+    ("{% for a in range(10000) %}{% for b in range(10000) %}{% endfor %}{% endfor %}",
+     "the template ran more than 100000 loop iterations, calls and filters (an endless loop?)"),
+    ("{% for a in range(9999) %}{% for b in range(9999) %}{% for c in range(9999) %}"
+     "{% endfor %}{% endfor %}{% endfor %}", "the template ran more than 100000 loop"),
+    ("{% for a in 'x' * 100000 %}{% for b in 'x' * 100000 %}{% endfor %}{% endfor %}",
+     "the template ran more than 100000 loop"),
+    # recursion
+    ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+     "calls nested more than 32 deep (does a macro call itself?)"),
+    ("{% macro f() %}{{ f() }}{{ f() }}{% endmacro %}{{ f() }}", "calls nested more than 32 deep"),
+    ("{% macro f() %}{% for i in range(20) %}{{ f() }}{% endfor %}{% endmacro %}{{ f() }}",
+     "calls nested more than 32 deep"),
+    ("{% block a %}{{ self.a() }}{% endblock %}", "calls nested more than 32 deep"),
+    ("{% for x in [1] recursive %}{{ loop([1, 1]) }}{% endfor %}",
+     "calls nested more than 32 deep"),
+    ("{% macro f(n) %}{% for i in range(10) %}{{ caller() }}{% endfor %}{% endmacro %}"
+     "{% call f(1) %}{% call f(1) %}{% call f(1) %}{% call f(1) %}{% call f(1) %}{% call f(1) %}"
+     "x{% endcall %}{% endcall %}{% endcall %}{% endcall %}{% endcall %}{% endcall %}",
+     "the template ran more than 100000 loop"),
+    # growth through state: strings, lists, captured output
+    ("{% set ns = namespace(s='ab') %}{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s %}"
+     "{% endfor %}", "the result of '~' would be larger than 100000 characters"),
+    ("{% set ns = namespace(s='ab') %}{% for i in range(100) %}{% set ns.s = ns.s + ns.s %}"
+     "{% endfor %}", "the result of '+' would be larger than 100000 characters or items"),
+    ("{% set ns = namespace(l=[1]) %}{% for i in range(100) %}{% set ns.l = [ns.l, ns.l] %}"
+     "{% endfor %}", "a list, tuple or dict would be larger than 100000 characters or items"),
+    ("{% set ns = namespace(l=[]) %}{% for i in range(5000) %}{% set ns.l = [ns.l] %}"
+     "{% endfor %}", "a list, tuple or dict would be larger than 100000 characters or items "
+                     "(or nested more than 50 deep)"),
+    ("{% set s = 'x' * 100000 %}{{ ([s] * 10000)|join }}", "a list, tuple or dict would be"),
+    ("{{ range(10000)|map('center', 10000)|join }}",
+     "the result of filter 'map' would be larger than 100000 items"),
+    ("{% set x %}{% for i in range(10000) %}{% for j in range(9) %}" + "y" * 1000
+     + "{% endfor %}{% endfor %}{% endset %}{{ x|length }}",
+     "the template printed more than 1000000 characters"),
+    ("{% macro big() %}{{ 'x' * 99999 }}{% endmacro %}{% set x %}{% for i in range(100) %}"
+     "{{ big() }}{% endfor %}{% endset %}", "the template printed more than 1000000 characters"),
+    # engine objects and helpers
+    ("{{ lipsum(10000) }}", "lipsum() is not available in offer templates"),
+    ("{{ lipsum }}", "a function or engine object (function) cannot be printed as text"),
+    ("{{ cycler }}", "a function or engine object (type) cannot be printed as text"),
+    ("{{ self }}", "a function or engine object (TemplateReference) cannot be printed"),
+    ("{{ namespace(a=1) }}", "a function or engine object (Namespace) cannot be printed"),
+    ("{{ name.upper }}", "a function or engine object (builtin_function_or_method) cannot be"),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), ATTEMPTS)
+def test_injection_attempt_is_refused_quickly(content: str, message: str) -> None:
+    assert refused_quickly(content).startswith(SANDBOX + message)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{% include 'x' %}", "template syntax error: '{% include %}' is not available in offer "
+                          "templates in rectangle 'R0'"),
+    ("{% import 'x' as y %}", "template syntax error: '{% import %}' is not available"),
+    ("{% from 'x' import y %}", "template syntax error: '{% from ... import %}' is not available"),
+    ("{% extends 'x' %}", "template syntax error: '{% extends %}' is not available"),
+    ("{{ range(3)|random }}", "template syntax error: No filter named 'random'."),
+    ("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}",
+     "rectangle 'R0': template is nested too deeply"),
+    ("x" * (MAX_CONTENT_CHARS + 1), "rectangle 'R0': content is longer than 100000 characters"),
+])
+def test_unavailable_features_are_refused(content: str, message: str) -> None:
+    assert refused_quickly(content).startswith(message)
+
+
+def test_refusal_in_strict_mode_is_the_same() -> None:
+    message = refused_quickly("{{ ''.__class__ }}", diag=Diagnostics(strict=True))
+    assert message.startswith(SANDBOX + "access to attribute '__class__'")
+
+
+def test_a_refusal_leaves_the_next_render_unaffected() -> None:
+    refused_quickly("{% for a in range(9999) %}{% for b in range(9999) %}{% endfor %}{% endfor %}")
+    assert one("{% for i in range(3) %}{{ i }}{% endfor %}") == "012"
+
+
+# ---------------------------------------------------------------- honest templates
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("{% set ns = namespace(total=0) %}{% for s in offer.stores %}{% set ns.total = ns.total"
+     " + 1 %}{% endfor %}{{ ns.total }}", "2"),
+    ("{% macro tag(t) %}[{{ t }}]{% endmacro %}{{ tag(name) }}{{ tag(stores) }}",
+     "[Great Offer!][Shop A, Shop B]"),
+    ("{% macro count(n) %}{% if n > 0 %}{{ n }}{{ count(n - 1) }}{% endif %}{% endmacro %}"
+     "{{ count(5) }}", "54321"),
+    ("{% for s in offer.stores %}{{ loop.index }}. {{ s }}{{ ', ' if not loop.last }}"
+     "{% endfor %}", "1. Shop A, 2. Shop B"),
+    ("{% for k, v in offer.extras.items() %}{{ k }}={{ v }}{% endfor %}", "something=additional"),
+    ("{{ name ~ ' @ ' ~ stores }}", "Great Offer! @ Shop A, Shop B"),
+    ("{{ '%s: %d%%'|format(name, 20) }} {{ '%-6s|' % 'ab' }}", "Great Offer!: 20% ab    |"),
+    ("{{ (offer.stock * 2 + 1) // 3 }} {{ 10 / 4 }} {{ 7 % 3 }} {{ 2 ** 10 }} {{ -offer.stock }}",
+     "20 2.5 1 1024 -30"),
+    ("{{ [1, 2] + [3] }} {{ (1, 2) }} {{ {'a': 1} }}", "[1, 2, 3] (1, 2) {'a': 1}"),
+    ("{{ offer.extras.get('something') }} {{ offer.extras.keys()|list }}",
+     "additional ['something']"),
+    ("{% set c = cycler('a', 'b') %}{% for i in range(3) %}{{ c.next() }}{% endfor %}", "aba"),
+    ("{% set j = joiner('/') %}{% for s in offer.stores %}{{ j() }}{{ s }}{% endfor %}",
+     "Shop A/Shop B"),
+    ("{% for i in range(2) %}{% for j in range(2) %}{{ i }}{{ j }} {% endfor %}{% endfor %}",
+     "00 01 10 11 "),
+    ("{{ range(5)|batch(2)|list }}", "[[0, 1], [2, 3], [4]]"),
+    ("{% filter upper %}{{ name }}{% endfilter %}", "GREAT OFFER!"),
+    ("{{ '-' * 3 }}{{ 'ab' * 2 }}", "---abab"),
+])
+def test_honest_templates_still_work(content: str, expected: str) -> None:
+    assert one(content) == expected
+
+
+def test_loops_up_to_the_limits_are_fine() -> None:
+    text = one("{% for i in range(10000) %}{% if i % 1000 == 0 %}{{ i }},{% endif %}{% endfor %}")
+    assert text == "0,1000,2000,3000,4000,5000,6000,7000,8000,9000,"
+
+
+def test_caller_objects_print_as_text() -> None:
+    code = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    assert one("{{ code }} {{ when }}", context={"code": code, "when": date(2030, 5, 5)}) == (
+        "12345678-1234-5678-1234-567812345678 2030-05-05")
+
+
+def test_offer_data_named_like_a_method_is_data() -> None:
+    offer = {"id": 1, "extras": {"copy": "Copy text", "pop": "Pop!"}}
+    assert one("{{ offer.extras.copy }} {{ offer.extras.pop }}", offer=offer) == "Copy text Pop!"
+
+
+@pytest.mark.parametrize(("value", "size"), [
+    ("abc", 3), ([], 1), (["ab", "c"], 4), ({"a": [1, 2]}, 5), (range(10), 11), (None, 1),
+])
+def test_size_of(value: object, size: int) -> None:
+    assert size_of(value) == size
+
+
+def test_size_of_counts_shared_parts_each_time_and_stops_early() -> None:
+    doubled: list[object] = [1]
+    for _ in range(60):
+        doubled = [doubled, doubled]
+    start = time.monotonic()
+    assert size_of(doubled, limit=1000) > 1000
+    assert time.monotonic() - start < 0.5
