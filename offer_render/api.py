@@ -13,23 +13,31 @@ from typing import Any
 
 from PIL import Image
 
+from offer_render.cache import BoundedCache
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.diagnostics import Diagnostics, RenderWarning
 from offer_render.encode import MIME_TYPES, encode, normalize_format
 from offer_render.errors import InvalidInputError
-from offer_render.layout import layout_template
+from offer_render.layout import LayoutCache, layout_size, layout_template
 from offer_render.layout.tree import LayoutTree
 from offer_render.merge import merge_texts
 from offer_render.raster import rasterize
+from offer_render.raster.draw import RasterCaches, image_bytes
 from offer_render.report import build_report
-from offer_render.resources.background import load_background
+from offer_render.resources.background import (
+    BackgroundCache,
+    FittedBackground,
+    background_size,
+    fit_background,
+)
 from offer_render.resources.fetch import Fetcher, PolicyFetcher
+from offer_render.resources.fetchcache import DiskFetchCache, LayeredFetchCache, MemoryFetchCache
 from offer_render.resources.fontdb import FontDatabase
 from offer_render.resources.fonts import resolve_font_stack
 from offer_render.resources.freetype import require_raqm
 from offer_render.resources.types import Resources
 from offer_render.template.models import ImageTemplate, Offer
-from offer_render.template.validate import parse_offer, parse_template
+from offer_render.template.validate import check_output_size, parse_offer, parse_template
 
 
 @dataclass(frozen=True)
@@ -59,16 +67,42 @@ class Painted:
     locale: str
 
 
+@dataclass
+class _Prepared:
+    """Inputs validated once for one or more renders; the background is filled on first use."""
+
+    template: ImageTemplate
+    offer: Offer | None
+    warnings: tuple[RenderWarning, ...]
+    scale: float
+    strict: bool
+    background: FittedBackground | None = None
+
+
 class Renderer:
     """Render offer images with one configuration; safe to share between threads."""
 
     def __init__(self, config: RendererConfig | None = None, *, fetcher: Fetcher | None = None):
         require_raqm()
         self.config = config or RendererConfig()
-        self.fetcher: Fetcher = fetcher or PolicyFetcher(
-            self.config.network, self.config.limits, self.config.user_agent
-        )
+        budgets = self.config.caches
+        if fetcher is None:
+            disk = DiskFetchCache(self.config.cache_dir) if self.config.cache_dir else None
+            fetch_cache = LayeredFetchCache(MemoryFetchCache(budgets.fetch_bytes), disk)
+            fetcher = PolicyFetcher(
+                self.config.network, self.config.limits, self.config.user_agent,
+                cache=fetch_cache, default_max_age=self.config.default_max_age,
+            )
+        self.fetcher: Fetcher = fetcher
         self.fontdb = FontDatabase((BUNDLED_FONTS_DIR, *self.config.font_dirs))
+        self._layouts: LayoutCache = BoundedCache(budgets.layout_bytes, layout_size)
+        self._raster = RasterCaches(
+            layers=BoundedCache(budgets.layer_bytes, image_bytes),
+            glyphs=BoundedCache(budgets.glyph_bytes, image_bytes),
+        )
+        self._backgrounds: BackgroundCache = BoundedCache(
+            budgets.background_bytes, background_size
+        )
 
     def render(
         self,
@@ -86,13 +120,41 @@ class Renderer:
         :class:`~offer_render.errors.OfferRenderError`.
         """
         fmt = normalize_format(format)
-        painted = self.paint(template, offer, **options)
-        data = encode(painted.image, fmt, quality=quality)
-        report = build_report(
-            painted.tree, painted.warnings, fmt=fmt, locale=painted.locale,
-            css_width=painted.template.width, css_height=painted.template.height,
+        return self._encode(self.paint(template, offer, **options), fmt, quality)
+
+    def render_locales(
+        self,
+        template: Mapping[str, Any] | ImageTemplate | None,
+        offer: Mapping[str, Any] | Offer | None = None,
+        *,
+        locales: Sequence[str],
+        format: str = "png",
+        quality: int | None = None,
+        **options: Any,
+    ) -> dict[str, RenderResult]:
+        """Render one image per locale; return the results keyed by locale, in ``locales`` order.
+
+        The template and offer are parsed once and the background is fetched and
+        fitted once; each result carries its own report (warnings about the template
+        itself appear in every report). A locale named twice renders once. Other
+        options are those of :meth:`paint`, except ``locale``. The first locale that
+        fails raises, and nothing is returned.
+        """
+        if "locale" in options:
+            raise InvalidInputError([("locale", "give either locale or locales, not both")])
+        if isinstance(locales, str) or not locales or not all(
+            isinstance(loc, str) and loc.strip() for loc in locales
+        ):
+            raise InvalidInputError([("locales", "must be a non-empty list of locale names")])
+        fmt = normalize_format(format)
+        prepared = self._prepare(
+            template, offer, scale=options.pop("scale", 1), strict=options.pop("strict", False)
         )
-        return RenderResult(data, painted.tree.width, painted.tree.height, fmt, report)
+        results: dict[str, RenderResult] = {}
+        for loc in dict.fromkeys(locales):
+            painted = self._paint_prepared(prepared, locale=loc, **options)
+            results[loc] = self._encode(painted, fmt, quality)
+        return results
 
     def paint(
         self,
@@ -111,14 +173,48 @@ class Renderer:
         @2x image; ``strict`` turns unknown keys, unknown placeholders and missing
         fonts into errors.
         """
-        limits = self.config.limits
+        prepared = self._prepare(template, offer, scale=scale, strict=strict)
+        return self._paint_prepared(
+            prepared, locale=locale, context=context, collections=collections
+        )
+
+    def _encode(self, painted: Painted, fmt: str, quality: int | None) -> RenderResult:
+        data = encode(painted.image, fmt, quality=quality, opaque=painted.tree.opaque)
+        report = build_report(
+            painted.tree, painted.warnings, fmt=fmt, locale=painted.locale,
+            css_width=painted.template.width, css_height=painted.template.height,
+        )
+        return RenderResult(data, painted.tree.width, painted.tree.height, fmt, report)
+
+    def _prepare(
+        self,
+        template: Mapping[str, Any] | ImageTemplate | None,
+        offer: Mapping[str, Any] | Offer | None,
+        *,
+        scale: float,
+        strict: bool,
+    ) -> _Prepared:
+        """Validate the inputs once; the warnings found go into every render made from them."""
         diag = Diagnostics(strict=strict)
-        locale = locale or self.config.default_locale
         self._check_scale(scale)
         offer_model = self._offer(offer, diag)
         tmpl = self._template(template, offer_model, diag)
+        return _Prepared(tmpl, offer_model, tuple(diag.warnings), scale, strict)
+
+    def _paint_prepared(
+        self,
+        prepared: _Prepared,
+        *,
+        locale: str | None = None,
+        context: Mapping[str, object] | None = None,
+        collections: Sequence[Mapping[str, object]] | None = None,
+    ) -> Painted:
+        limits = self.config.limits
+        diag = Diagnostics(strict=prepared.strict, warnings=list(prepared.warnings))
+        locale = locale or self.config.default_locale
+        tmpl, scale = prepared.template, prepared.scale
         texts = merge_texts(
-            tmpl, offer_model, locale=locale, default_locale=self.config.default_locale,
+            tmpl, prepared.offer, locale=locale, default_locale=self.config.default_locale,
             context=context, collections=collections, limits=limits, diag=diag,
         )
         stacks = tuple(
@@ -128,20 +224,21 @@ class Renderer:
             )
             for i, rect in enumerate(tmpl.rectangles)
         )
-        width, height = round(tmpl.width * scale), round(tmpl.height * scale)
-        background = (
-            load_background(
+        width, height = check_output_size(tmpl, scale, limits=limits)
+        if tmpl.background_url and prepared.background is None:
+            # Fetched after the text stages (their errors come first) and kept for the
+            # next locale of the same prepared input: the rasterizer only copies it.
+            prepared.background = fit_background(
                 tmpl.background_url, fetcher=self.fetcher, width=width, height=height,
-                limits=limits,
+                limits=limits, cache=self._backgrounds,
             )
-            if tmpl.background_url
-            else None
-        )
+        bg = prepared.background
+        resources = Resources(bg.image if bg else None, stacks, bg.opaque if bg else False)
         tree = layout_template(
-            tmpl, texts, Resources(background, stacks), scale=scale,
-            language=locale.replace("_", "-"), diag=diag,
+            tmpl, texts, resources, scale=scale,
+            language=locale.replace("_", "-"), diag=diag, cache=self._layouts,
         )
-        return Painted(rasterize(tree), tree, diag.warnings, tmpl, locale)
+        return Painted(rasterize(tree, self._raster), tree, diag.warnings, tmpl, locale)
 
     def _check_scale(self, scale: float) -> None:
         limit = self.config.limits.max_scale

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +72,16 @@ class NetworkPolicy:
     """Folder that relative paths in a template are resolved against."""
 
 
+def default_cache_dir() -> Path:
+    """Return ``$OFFER_RENDER_CACHE_DIR``, else the platform's user cache folder for us."""
+    env = os.environ.get("OFFER_RENDER_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_path
+
+    return user_cache_path("offer-render", appauthor=False)
+
+
 @dataclass(frozen=True)
 class CacheLimits:
     """Byte budgets of a Renderer's in-memory caches; 0 turns a cache off.
@@ -85,8 +96,10 @@ class CacheLimits:
     """Drawn rectangle layers (RGBA) per laid-out rectangle. Default: 96 MiB."""
     glyph_bytes: int = 16 * 1024 * 1024
     """Coverage masks of glyph runs per (face, size, text, subpixel x). Default: 16 MiB."""
-    background_bytes: int = 128 * 1024 * 1024
-    """Decoded, fitted backgrounds per (content, size). Default: 128 MiB."""
+    background_bytes: int = 96 * 1024 * 1024
+    """Decoded, fitted backgrounds per (content, size). Default: 96 MiB."""
+    fetch_bytes: int = 32 * 1024 * 1024
+    """Fetched stylesheets, fonts and backgrounds kept in memory. Default: 32 MiB."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,13 @@ class RendererConfig:
     """Locale used when a LocalizedContent has neither the render locale nor its language."""
     caches: CacheLimits = field(default_factory=CacheLimits)
     """Budgets of the in-memory caches (see :class:`CacheLimits`)."""
+    cache_dir: Path | None = field(default_factory=lambda: default_cache_dir())
+    """Folder of the disk cache of downloads; None for none. Default: the platform's
+    user cache folder (platformdirs), or ``$OFFER_RENDER_CACHE_DIR`` when set."""
+    default_max_age: float = 0.0
+    """Seconds a download without Cache-Control max-age is reused before being
+    revalidated (ETag / Last-Modified). Default: 0 (always ask, as HTTP says; Google
+    Fonts sends max-age, so its fonts are reused for a day or a year)."""
     user_agent: str = "offer-render/0.1"
     """User-Agent sent with every request. Google Fonts answers non-browser agents with
     one TTF per face, which is what the engine wants."""

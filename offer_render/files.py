@@ -1,4 +1,4 @@
-"""Write output files atomically: take a path and bytes; leave the old file or the whole new one."""
+"""Write files atomically: take a path and bytes; leave the old file or the whole new one."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@
 - ``/gzip-bomb``            ``Content-Encoding: gzip``, ~64 KB on the wire, 64 MiB decoded
 - ``/headers``              the request headers as JSON
 - ``/loop``                 302 to itself, forever
+- ``/etag/NAME?max_age=N``  a ``served_tmp`` file with an ETag and max-age; 304 on a match
 
 ``http_server.requests`` lists every request path (with query) the server got, in order,
 so a test can assert that a URL was never requested.
@@ -19,6 +20,7 @@ so a test can assert that a URL was never requested.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -125,8 +127,29 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
             elif route == "/headers":
                 body = json.dumps(dict(self.headers.items())).encode()
                 self._body(200, body, "application/json")
+            elif route.startswith("/etag/"):
+                self._etag(served_tmp / route[len("/etag/") :], parse_qs(parts.query))
             else:
                 super().do_GET()
+
+        def _etag(self, path: Path, query: dict[str, list[str]]) -> None:
+            """Serve a served_tmp file with an ETag and max-age; answer If-None-Match with 304."""
+            data = path.read_bytes()
+            etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
+            max_age = query.get("max_age", ["0"])[0]
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Cache-Control", f"max-age={max_age}")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("ETag", etag)
+            self.send_header("Cache-Control", f"max-age={max_age}")
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _redirect(self, location: str) -> None:
             self.send_response(302)
@@ -184,6 +207,20 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
                 pass
 
     return Handler
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point the disk cache of downloads at a folder of this test session, not the user's."""
+    import os
+
+    previous = os.environ.get("OFFER_RENDER_CACHE_DIR")
+    os.environ["OFFER_RENDER_CACHE_DIR"] = str(tmp_path_factory.mktemp("download-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("OFFER_RENDER_CACHE_DIR", None)
+    else:
+        os.environ["OFFER_RENDER_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

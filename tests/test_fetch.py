@@ -16,6 +16,7 @@ import requests
 from offer_render.config import Limits, NetworkPolicy
 from offer_render.errors import ResourceError
 from offer_render.resources.fetch import Fetched, PolicyFetcher, address_refusal, resolve_url
+from offer_render.resources.fetchcache import MemoryFetchCache
 
 if TYPE_CHECKING:
     from conftest import LocalServer
@@ -311,21 +312,8 @@ def test_offline_refuses_network(http_server: LocalServer) -> None:
         fetcher.fetch(http_server.url("/redirect-chain/0"), max_bytes=MB, what="font")
 
 
-class DictCache:
-    """A trivial in-memory FetchCache, standing in for the later disk cache."""
-
-    def __init__(self) -> None:
-        self.store: dict[str, Fetched] = {}
-
-    def get(self, url: str) -> Fetched | None:
-        return self.store.get(url)
-
-    def put(self, url: str, fetched: Fetched) -> None:
-        self.store[url] = fetched
-
-
 def test_cache_seam(http_server: LocalServer) -> None:
-    cache = DictCache()
+    cache = MemoryFetchCache()
     url = http_server.url("/redirect-chain/0")
     online = PolicyFetcher(
         NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})), Limits(), "t", cache=cache
@@ -336,7 +324,9 @@ def test_cache_seam(http_server: LocalServer) -> None:
     again = offline.fetch(url, max_bytes=MB, what="font")
 
     assert again == first
-    assert cache.store[url].data == b"chain end\n"
+    stored = cache.get(url)
+    assert stored is not None
+    assert stored.fetched.data == b"chain end\n"
 
 
 @pytest.mark.parametrize(

@@ -381,7 +381,6 @@ def test_stylesheet_warnings_are_reported_on_every_use() -> None:
         (warning,) = diag.warnings
         assert (warning.code, warning.path, warning.rect) == (
             "stylesheet_truncated", "rectangles[3].font_url", 3)
-    assert len(fetcher.calls) == 1
 
 
 def test_strict_mode_turns_a_missing_font_into_an_error() -> None:
@@ -392,20 +391,28 @@ def test_strict_mode_turns_a_missing_font_into_an_error() -> None:
         _resolve(rect, diag=Diagnostics(strict=True))
 
 
-def test_stylesheet_and_fonts_are_cached_by_url() -> None:
-    # Arrange
+def test_stylesheets_and_fonts_are_parsed_once_per_content() -> None:
+    # Arrange: every use asks the fetcher (its own cache decides freshness)
     css = b"@font-face { font-family: Web; src: url(f.ttf); }"
-    fetcher = DiskFetcher({"https://css.example/s.css": css,
-                           "https://css.example/f.ttf": (FIXTURES / "Raleway-VF.ttf").read_bytes()})
+    files = {"https://css.example/s.css": css,
+             "https://css.example/f.ttf": (FIXTURES / "Raleway-VF.ttf").read_bytes()}
+    fetcher = DiskFetcher(files)
     cache = FontCache()
     rect = _rect(font_url="https://css.example/s.css", font_family="Web")
+
+    def stack() -> FontStack:
+        return resolve_font_stack(rect, "x", fetcher=fetcher, fontdb=FontDatabase(),
+                                  limits=Limits(), diag=Diagnostics(), rect_index=0, cache=cache)
+
     # Act
-    stacks = [resolve_font_stack(rect, "x", fetcher=fetcher, fontdb=FontDatabase(),
-                                 limits=Limits(), diag=Diagnostics(), rect_index=0, cache=cache)
-              for _ in range(3)]
-    # Assert
-    assert len(fetcher.calls) == 2
+    stacks = [stack() for _ in range(3)]
+    files["https://css.example/f.ttf"] = (FIXTURES / "PlayfairDisplay-VF.ttf").read_bytes()
+    changed = stack()
+    # Assert: the same bytes give the same parsed face; new bytes at the URL a new one
+    assert len(fetcher.calls) == 8
     assert stacks[0].primary is stacks[2].primary
+    assert changed.primary is not stacks[0].primary
+    assert changed.primary.key != stacks[0].primary.key
 
 
 def test_over_http_with_the_policy_fetcher(http_server: Any, fetcher: Fetcher) -> None:

@@ -71,11 +71,14 @@ def normalize_format(name: str) -> str:
     return key
 
 
-def encode(image: Image.Image, fmt: str, *, quality: int | None = None) -> bytes:
+def encode(
+    image: Image.Image, fmt: str, *, quality: int | None = None, opaque: bool = False
+) -> bytes:
     """Return ``image`` encoded as ``fmt`` (any name :func:`normalize_format` accepts).
 
     ``quality`` (1..100) applies to JPEG, WebP and AVIF; PNG is lossless and ignores
-    it. The image should be RGBA; other modes are converted first.
+    it. The image should be RGBA; other modes are converted first. ``opaque`` says
+    the caller knows no pixel is transparent, so JPEG skips flattening onto white.
     """
     fmt = normalize_format(fmt)
     if quality is not None and (
@@ -88,8 +91,11 @@ def encode(image: Image.Image, fmt: str, *, quality: int | None = None) -> bytes
         if fmt == "png":
             im.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL, optimize=False)
         elif fmt == "jpeg":
-            flat = Image.new("RGBA", im.size, JPEG_BACKGROUND)
-            flat.alpha_composite(im)
+            if opaque:
+                flat = im
+            else:
+                flat = Image.new("RGBA", im.size, JPEG_BACKGROUND)
+                flat.alpha_composite(im)
             flat.convert("RGB").save(
                 out,
                 "JPEG",

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from offer_render.cache import BoundedCache
 from offer_render.diagnostics import Diagnostics
 from offer_render.layout.rectangle import layout_rectangle
 from offer_render.layout.tree import LayoutTree, RectBox
-from offer_render.resources.types import Resources
-from offer_render.template.models import ImageTemplate
+from offer_render.resources.types import FontStack, Resources
+from offer_render.template.models import ImageTemplate, Rectangle
 
-__all__ = ["layout_template"]
+__all__ = ["LayoutCache", "layout_size", "layout_template"]
+
+
+LayoutCache = BoundedCache[tuple[RectBox, list[str]]]
+
+
+def layout_size(value: tuple[RectBox, list[str]]) -> int:
+    """Return a rough byte size of a cached layout (for the cache's budget)."""
+    box = value[0]
+    return 2048 + 8 * len(box.text) + sum(300 + 400 * len(line.runs) for line in box.lines)
 
 
 def layout_template(
@@ -19,15 +29,33 @@ def layout_template(
     scale: float,
     language: str | None,
     diag: Diagnostics,
+    cache: LayoutCache | None = None,
 ) -> LayoutTree:
-    """Return the layout tree: every rectangle laid out, listed in drawing order."""
+    """Return the layout tree: every rectangle laid out, listed in drawing order.
+
+    With ``cache``, a rectangle whose model, text, faces, scale and language were
+    laid out before is taken from it (layout is a pure function of those).
+    """
     rects: list[RectBox] = []
     for index in template.drawing_order():
         rect = template.rectangles[index]
-        box, missing = layout_rectangle(
-            rect, index, texts[index], resources.font_stacks[index],
-            scale=scale, language=language,
-        )
+        stack = resources.font_stacks[index]
+
+        def compute(rect: Rectangle = rect, index: int = index, stack: FontStack = stack) -> (
+            tuple[RectBox, list[str]]
+        ):
+            return layout_rectangle(
+                rect, index, texts[index], stack, scale=scale, language=language
+            )
+
+        if cache is None:
+            box, missing = compute()
+        else:
+            key = (
+                rect.model_dump_json(), index, texts[index], scale, language,
+                stack.primary.key, tuple(face.key for face in stack.faces),
+            )
+            box, missing = cache.get_or_make(key, compute)
         path = f"rectangles[{index}]"
         if missing:
             chars = "".join(dict.fromkeys(missing))
@@ -62,4 +90,5 @@ def layout_template(
         scale=scale,
         background=resources.background,
         rects=tuple(rects),
+        opaque=resources.background is not None and resources.background_opaque,
     )

@@ -120,3 +120,5 @@ class LayoutTree:
     """RGBA, already fitted to ``width`` x ``height``; ``None`` for a transparent canvas."""
     rects: tuple[RectBox, ...]
     """Rectangles in drawing order (by ``number``, ties in list order)."""
+    opaque: bool = False
+    """The background covers every pixel opaquely, so the drawn image has no transparency."""

@@ -10,9 +10,11 @@ translucent colours and overlapping rectangles blend as in a browser.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
+from offer_render.cache import BoundedCache
 from offer_render.layout.tree import Box, Decoration, GlyphRun, LayoutTree, RectBox
 from offer_render.resources.freetype import font_at
 
@@ -35,15 +37,58 @@ def synthetic_bold_stroke(size: float) -> float:
     return size * ratio / 2
 
 
-def rasterize(tree: LayoutTree) -> Image.Image:
-    """Return the tree drawn on its background (or on transparency) as an RGBA image."""
+SUBPIXEL_STEPS = 4
+"""Horizontal glyph positions are kept to a quarter pixel, as Skia's subpixel text."""
+
+GlyphCache = BoundedCache[tuple[Image.Image, int, int]]
+LayerCache = BoundedCache[tuple[Image.Image, int, int]]
+
+
+@dataclass(frozen=True)
+class RasterCaches:
+    """Caches the rasterizer may use: drawn rectangle layers and drawn glyph runs."""
+
+    layers: LayerCache
+    glyphs: GlyphCache
+
+
+def image_bytes(value: tuple[Image.Image, int, int]) -> int:
+    """Return the memory an RGBA cache entry holds (for the caches' budgets)."""
+    image = value[0]
+    return 64 + image.width * image.height * len(image.getbands())
+
+
+def rasterize(tree: LayoutTree, caches: RasterCaches | None = None) -> Image.Image:
+    """Return the tree drawn on its background (or on transparency) as an RGBA image.
+
+    With ``caches``, a rectangle laid out exactly as before reuses its drawn layer,
+    and glyph runs drawn before (same face, size, text, colour, subpixel x) are reused.
+    """
     if tree.background is not None:
         canvas = tree.background.copy()
+        canvas.info = {}  # nothing of the source file's metadata reaches the output
     else:
         canvas = Image.new("RGBA", (tree.width, tree.height), (0, 0, 0, 0))
     for rect in tree.rects:
-        _draw_rect(canvas, rect)
+        clip = _pixel_box(rect.box, canvas.width, canvas.height)
+        if clip is None or not rect.lines:
+            continue
+        if caches is None:
+            layer = _draw_layer(rect, clip, None)
+        else:
+            layer = _cached_layer(rect, clip, caches)
+        canvas.alpha_composite(layer, dest=(clip[0], clip[1]))
     return canvas
+
+
+def _cached_layer(
+    rect: RectBox, clip: tuple[int, int, int, int], caches: RasterCaches
+) -> Image.Image:
+    """Return the rectangle's layer from the cache, drawing it on a miss."""
+    found = caches.layers.get((rect, clip))
+    if found is None:
+        found = caches.layers.put((rect, clip), (_draw_layer(rect, clip, caches.glyphs), 0, 0))
+    return found[0]
 
 
 def _pixel_box(box: Box, width: int, height: int) -> tuple[int, int, int, int] | None:
@@ -57,34 +102,51 @@ def _pixel_box(box: Box, width: int, height: int) -> tuple[int, int, int, int] |
     return x0, y0, x1, y1
 
 
-def _draw_rect(canvas: Image.Image, rect: RectBox) -> None:
-    clip = _pixel_box(rect.box, canvas.width, canvas.height)
-    if clip is None or not rect.lines:
-        return
+def _draw_layer(
+    rect: RectBox, clip: tuple[int, int, int, int], glyphs: GlyphCache | None
+) -> Image.Image:
+    """Return the rectangle's text drawn on a transparent layer the size of ``clip``."""
     x0, y0, x1, y1 = clip
     layer = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 0))
     for line in rect.lines:
         if line.box.bottom < y0 - line.box.height or line.box.y > y1 + line.box.height:
             continue  # wholly outside the clip, ink included
         for run in line.runs:
-            _draw_run(layer, run, x0, y0)
+            _draw_run(layer, run, x0, y0, glyphs)
         for deco in line.decorations:
             _draw_decoration(layer, deco, x0, y0)
-    canvas.alpha_composite(layer, dest=(x0, y0))
+    return layer
 
 
-def _draw_run(layer: Image.Image, run: GlyphRun, ox: int, oy: int) -> None:
+def _draw_run(
+    layer: Image.Image, run: GlyphRun, ox: int, oy: int, glyphs: GlyphCache | None
+) -> None:
     """Composite one run onto ``layer`` whose top-left is canvas pixel (ox, oy)."""
     if not run.text.strip():
         return
+    x = run.x - ox
+    base_x = math.floor(x)
+    steps = round((x - base_x) * SUBPIXEL_STEPS)
+    if steps == SUBPIXEL_STEPS:
+        base_x, steps = base_x + 1, 0
+    fx = steps / SUBPIXEL_STEPS
+    if glyphs is None:
+        drawn = _draw_glyphs(run, fx)
+    else:
+        key = (run.face.key, run.size, run.text, run.direction, run.language, run.color, steps)
+        drawn = glyphs.get_or_make(key, lambda: _draw_glyphs(run, fx))
+    image, dx, dy = drawn
+    if image.width and image.height:
+        _composite(layer, image, base_x + dx, int(run.baseline - oy) + dy)
+
+
+def _draw_glyphs(run: GlyphRun, fx: float) -> tuple[Image.Image, int, int]:
+    """Return the run drawn in its colour with its origin at subpixel ``fx``, and the
+    offset of the image's top-left from the origin's whole pixel on the baseline."""
     font, factor = font_at(run.face, run.size)
     if factor != 1.0:
-        _draw_scaled_bitmap_run(layer, run, font, factor, ox, oy)
-        return
+        return _draw_scaled_bitmap_glyphs(run, font, factor, fx)
     stroke = synthetic_bold_stroke(run.size) if run.face.synthetic_bold else 0.0
-    x = run.x - ox
-    y = run.baseline - oy
-    fx = x - math.floor(x)
     direction, language = run.direction, run.language
     left, top, right, bottom = font.getbbox(
         run.text, direction=direction, language=language, stroke_width=stroke, anchor="ls"
@@ -93,33 +155,31 @@ def _draw_run(layer: Image.Image, run: GlyphRun, ox: int, oy: int) -> None:
     w = int(math.ceil(right - left)) + 2 * pad + 1
     h = int(math.ceil(bottom - top)) + 2 * pad
     if w <= 0 or h <= 0:
-        return
+        return Image.new("RGBA", (0, 0)), 0, 0
     origin = (pad - left + fx, pad - top)
     if run.face.color_glyphs:
-        glyphs = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-        ImageDraw.Draw(glyphs).text(
+        drawn = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        ImageDraw.Draw(drawn).text(
             origin, run.text, font=font, fill=run.color, embedded_color=True,
             direction=direction, language=language, anchor="ls",
         )
-        mask = None
     else:
         mask = Image.new("L", (w, h), 0)
         ImageDraw.Draw(mask).text(
             origin, run.text, font=font, fill=255, stroke_width=stroke, stroke_fill=255,
             direction=direction, language=language, anchor="ls",
         )
-        glyphs = _tint(mask, run.color)
-    dx = math.floor(x) + int(left) - pad
-    dy = int(y) + int(top) - pad
+        drawn = _tint(mask, run.color)
+    dx = int(left) - pad
+    dy = int(top) - pad
     if run.face.synthetic_italic:
-        glyphs, dx = _skew(glyphs, baseline_in_image=pad - top, dx=dx)
-    _composite(layer, glyphs, dx, dy)
+        drawn, dx = _skew(drawn, baseline_in_image=pad - top, dx=dx)
+    return drawn, dx, dy
 
 
-def _draw_scaled_bitmap_run(
-    layer: Image.Image, run: GlyphRun, font: ImageFont.FreeTypeFont, factor: float,
-    ox: int, oy: int,
-) -> None:
+def _draw_scaled_bitmap_glyphs(
+    run: GlyphRun, font: ImageFont.FreeTypeFont, factor: float, fx: float
+) -> tuple[Image.Image, int, int]:
     """Draw a run of a bitmap-only colour font at its strike, then scale it to the run's size."""
     direction, language = run.direction, run.language
     left, top, right, bottom = font.getbbox(
@@ -127,25 +187,24 @@ def _draw_scaled_bitmap_run(
     )
     w, h = int(math.ceil(right - left)), int(math.ceil(bottom - top))
     if w <= 0 or h <= 0:
-        return
+        return Image.new("RGBA", (0, 0)), 0, 0
     glyphs = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     ImageDraw.Draw(glyphs).text(
         (-left, -top), run.text, font=font, fill=run.color, embedded_color=True,
         direction=direction, language=language, anchor="ls",
     )
-    x0 = run.x - ox + left * factor
-    y0 = run.baseline - oy + top * factor
-    sw = max(1, round((run.x - ox + right * factor) - x0))
-    sh = max(1, round((run.baseline - oy + bottom * factor) - y0))
-    scaled = glyphs.resize((sw, sh), Image.Resampling.LANCZOS)
-    _composite(layer, scaled, round(x0), round(y0))
+    x0 = fx + left * factor
+    y0 = top * factor
+    sw = max(1, round(fx + right * factor - x0))
+    sh = max(1, round(bottom * factor - y0))
+    return glyphs.resize((sw, sh), Image.Resampling.LANCZOS), round(x0), round(y0)
 
 
 def _tint(mask: Image.Image, color: tuple[int, int, int, int]) -> Image.Image:
     """Return an RGBA image of ``color`` whose alpha is ``mask`` times the colour's alpha."""
     r, g, b, a = color
     if a != 255:
-        mask = mask.point(lambda v: v * a // 255)
+        mask = mask.point([v * a // 255 for v in range(256)])
     solid = Image.new("RGBA", mask.size, (r, g, b, 0))
     solid.putalpha(mask)
     return solid

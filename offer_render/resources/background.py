@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
+from offer_render.cache import BoundedCache
 from offer_render.config import Limits
 from offer_render.errors import ResourceError
 from offer_render.resources.fetch import Fetcher
@@ -40,6 +42,25 @@ _ORIENTATION_TAG = 0x0112
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
+@dataclass(frozen=True)
+class FittedBackground:
+    """A decoded background cover-fitted to the canvas, and whether every pixel is opaque."""
+
+    image: Image.Image
+    opaque: bool
+    """True when no pixel is transparent: text drawn over it leaves the canvas opaque,
+    so JPEG output needs no flattening."""
+
+
+BackgroundCache = BoundedCache[FittedBackground]
+
+
+def background_size(value: FittedBackground) -> int:
+    """Return the bytes a fitted background holds (for cache budgets)."""
+    image = value.image
+    return 64 + image.width * image.height * len(image.getbands())
+
+
 def load_background(
     url: str, *, fetcher: Fetcher, width: int, height: int, limits: Limits
 ) -> Image.Image:
@@ -48,17 +69,43 @@ def load_background(
     ``width`` and ``height`` are device pixels (the caller has applied the scale).
     The result is an RGBA image of exactly that size.
     """
+    return fit_background(url, fetcher=fetcher, width=width, height=height, limits=limits).image
+
+
+def fit_background(
+    url: str,
+    *,
+    fetcher: Fetcher,
+    width: int,
+    height: int,
+    limits: Limits,
+    cache: BackgroundCache | None = None,
+) -> FittedBackground:
+    """Return the background at ``url`` fitted to ``width`` x ``height`` device pixels.
+
+    With ``cache``, the same bytes at the same size give the same (shared, not to be
+    modified) image without decoding again.
+    """
     if width < 1 or height < 1:
         raise ResourceError(url, f"canvas {width}x{height} has no area", field=FIELD)
     try:
         fetched = fetcher.fetch(url, max_bytes=limits.max_background_bytes, what="background")
     except ResourceError as e:
         raise ResourceError(url, e.reason, field=FIELD) from None
-    try:
-        image = _decode(fetched.data, width, height, limits)
-    except _Refusal as e:
-        raise ResourceError(url, e.reason, field=FIELD) from None
-    return cover_fit(image, width, height)
+
+    def decode_and_fit() -> FittedBackground:
+        try:
+            image = _decode(fetched.data, width, height, limits)
+        except _Refusal as e:
+            raise ResourceError(url, e.reason, field=FIELD) from None
+        fitted = cover_fit(image, width, height)
+        fitted.info = {}
+        alpha_low = fitted.getchannel("A").getextrema()[0]
+        return FittedBackground(fitted, opaque=alpha_low == 255)
+
+    if cache is None:
+        return decode_and_fit()
+    return cache.get_or_make((fetched.digest, width, height), decode_and_fit)
 
 
 def cover_fit(image: Image.Image, width: int, height: int) -> Image.Image:

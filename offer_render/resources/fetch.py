@@ -21,6 +21,7 @@ for ``file://`` URLs and plain paths. Its guarantees (SPEC 5):
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import mimetypes
 import socket
@@ -28,7 +29,9 @@ import stat
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import SplitResult, urljoin, urlsplit
@@ -42,6 +45,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.response import HTTPResponse
 from urllib3.util.connection import allowed_gai_family
 
+from offer_render.cache import BoundedCache
 from offer_render.config import Limits, NetworkPolicy
 from offer_render.errors import ResourceError
 
@@ -49,6 +53,9 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _NETWORK_SCHEMES = ("http", "https")
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+LOCAL_FILE_MEMO_BYTES = 32 * 1024 * 1024
+"""Local files kept after reading, by (path, mtime, size), so an unchanged file is
+neither read nor hashed again. Default: 32 MiB."""
 _CHUNK = 64 * 1024
 """Bytes asked for per body read. Default: 64 KiB (small enough that the cap is checked often)."""
 
@@ -67,11 +74,36 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 @dataclass(frozen=True)
 class Fetched:
-    """Bytes fetched from ``url`` (the final URL, after redirects; ``file://`` for files)."""
+    """Bytes fetched from ``url`` (the final URL, after redirects; ``file://`` for files).
+
+    The validators (``etag``, ``last_modified``) and ``max_age`` come from the HTTP
+    response and let a cache revalidate or reuse it; ``not_modified`` marks a 304
+    answer to a conditional request (its ``data`` is empty).
+    """
 
     url: str
     data: bytes
     content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    max_age: float | None = None
+    """Seconds the response may be reused without asking again (Cache-Control max-age;
+    0 for no-cache or no-store); None when the server said nothing."""
+    not_modified: bool = False
+
+    @cached_property
+    def digest(self) -> str:
+        """Return the sha256 of ``data`` (hex), computed once; derived caches key on it."""
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """A response a :class:`FetchCache` holds, with when it was stored or last revalidated."""
+
+    fetched: Fetched
+    checked_at: float
+    """``time.time()`` of the download or of the last 304 confirming it."""
 
 
 class Fetcher(Protocol):
@@ -88,19 +120,22 @@ class Fetcher(Protocol):
 
 
 class FetchCache(Protocol):
-    """Seam for the disk cache (a later issue): network fetches consult it first.
+    """Where network responses are kept between fetches (memory, disk or both).
 
-    ``get`` returns a stored :class:`Fetched` for ``url`` or ``None`` (a miss,
-    including a corrupt entry); ``put`` stores a fresh download. With
-    ``NetworkPolicy.offline`` a miss is an error instead of a download.
+    ``get`` returns the stored response for ``url`` or ``None`` (a miss,
+    including a corrupt entry); ``put`` stores a download (or a revalidated
+    response, with a new ``checked_at``). The fetcher decides freshness: a
+    response younger than its ``max_age`` (or the fetcher's default) is reused,
+    an older one is revalidated with its ETag or Last-Modified. With
+    ``NetworkPolicy.offline`` any stored response is used and a miss is an error.
     """
 
-    def get(self, url: str) -> Fetched | None:
+    def get(self, url: str) -> CachedResponse | None:
         """Return the cached response for ``url``, or ``None``."""
         ...
 
-    def put(self, url: str, fetched: Fetched) -> None:
-        """Store ``fetched`` as the response for ``url``."""
+    def put(self, url: str, response: CachedResponse) -> None:
+        """Store ``response`` as the answer for ``url``."""
         ...
 
 
@@ -356,13 +391,21 @@ class PolicyFetcher:
         session: requests.Session | None = None,
         *,
         cache: FetchCache | None = None,
+        default_max_age: float = 300.0,
     ) -> None:
         self.policy = policy
         self.limits = limits
         self.user_agent = user_agent
         self.cache = cache
+        self.default_max_age = default_max_age
+        """Seconds a cached response without Cache-Control is reused before it is
+        revalidated. Default: 300 (fonts and backgrounds rarely change; a changed
+        one shows within five minutes)."""
         self._allow = frozenset(h.strip().strip("[]").lower() for h in policy.allow_hosts)
         self._local = threading.local()
+        self._local_files: BoundedCache[Fetched] = BoundedCache(
+            LOCAL_FILE_MEMO_BYTES, lambda f: 256 + len(f.data)
+        )
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
         self._shared = session
@@ -419,6 +462,10 @@ class PolicyFetcher:
                 raise ResourceError(url, "not a regular file")
             if st.st_size > max_bytes:
                 raise ResourceError(url, _too_large(what, max_bytes))
+            memo_key = (path, st.st_mtime_ns, st.st_size)
+            known = self._local_files.get(memo_key)
+            if known is not None:
+                return known  # unchanged since the last read: same bytes, digest known
             with path.open("rb") as f:
                 data = f.read(max_bytes + 1)
         except FileNotFoundError:
@@ -428,25 +475,44 @@ class PolicyFetcher:
         if len(data) > max_bytes:  # the file grew after stat
             raise ResourceError(url, _too_large(what, max_bytes))
         content_type, _ = mimetypes.guess_type(path.name)
-        return Fetched(url=path.as_uri(), data=data, content_type=content_type)
+        fetched = Fetched(url=path.as_uri(), data=data, content_type=content_type)
+        if len(data) == st.st_size:
+            self._local_files.put(memo_key, fetched)
+        return fetched
 
     # -- network ----------------------------------------------------------------
 
     def _fetch_network(self, url: str, *, max_bytes: int, what: str) -> Fetched:
-        if self.cache is not None:
-            hit = self.cache.get(url)
-            if hit is not None:
-                if len(hit.data) > max_bytes:
-                    raise ResourceError(url, _too_large(what, max_bytes))
-                return hit
+        hit = self.cache.get(url) if self.cache is not None else None
+        if hit is not None and len(hit.fetched.data) > max_bytes:
+            raise ResourceError(url, _too_large(what, max_bytes))
+        if hit is not None and (self.policy.offline or self._fresh(hit)):
+            return hit.fetched
         if self.policy.offline:
             raise ResourceError(url, "offline: not in cache")
-        fetched = self._download(url, max_bytes=max_bytes, what=what)
+        validators = {}
+        if hit is not None:
+            if hit.fetched.etag:
+                validators["If-None-Match"] = hit.fetched.etag
+            if hit.fetched.last_modified:
+                validators["If-Modified-Since"] = hit.fetched.last_modified
+        fetched = self._download(url, max_bytes=max_bytes, what=what, headers=validators)
+        if fetched.not_modified and hit is not None:
+            # Still valid: keep the stored body, take the new freshness lifetime.
+            fetched = replace(hit.fetched, max_age=fetched.max_age)
         if self.cache is not None:
-            self.cache.put(url, fetched)
+            self.cache.put(url, CachedResponse(fetched, time.time()))
         return fetched
 
-    def _download(self, url: str, *, max_bytes: int, what: str) -> Fetched:
+    def _fresh(self, hit: CachedResponse) -> bool:
+        max_age = hit.fetched.max_age
+        if max_age is None:
+            max_age = self.default_max_age
+        return time.time() - hit.checked_at < max_age
+
+    def _download(
+        self, url: str, *, max_bytes: int, what: str, headers: dict[str, str] | None = None
+    ) -> Fetched:
         timeout = self.limits.fetch_timeout
         ctx = _FetchContext(deadline=time.monotonic() + timeout)
         timer = threading.Timer(timeout, ctx.fire)
@@ -455,20 +521,25 @@ class PolicyFetcher:
         _ACTIVE.ctx = ctx
         timer.start()
         try:
-            return self._follow(url, ctx, max_bytes=max_bytes, what=what)
+            return self._follow(url, ctx, max_bytes=max_bytes, what=what, headers=headers or {})
         finally:
             with ctx.lock:
                 ctx.done = True
             timer.cancel()
             _ACTIVE.ctx = previous
 
-    def _follow(self, url: str, ctx: _FetchContext, *, max_bytes: int, what: str) -> Fetched:
-        """Send GETs from ``url`` through at most ``max_redirects`` redirects; read the body."""
+    def _follow(
+        self, url: str, ctx: _FetchContext, *, max_bytes: int, what: str, headers: dict[str, str]
+    ) -> Fetched:
+        """Send GETs from ``url`` through at most ``max_redirects`` redirects; read the body.
+
+        ``headers`` (conditional-request validators) go with the first request only.
+        """
         session = self._session()
         current = url
         redirects = 0
         while True:
-            resp = self._send(session, url, current, ctx)
+            resp = self._send(session, url, current, ctx, headers if current == url else {})
             try:
                 if resp.status_code in _REDIRECT_STATUSES and "location" in resp.headers:
                     if redirects >= self.limits.max_redirects:
@@ -482,17 +553,31 @@ class PolicyFetcher:
                     redirects += 1
                     current = target
                     continue
+                if resp.status_code == 304 and headers:
+                    return Fetched(url=current, data=b"", max_age=_max_age(resp.headers),
+                                   not_modified=True)
                 if not 200 <= resp.status_code < 300:
                     via = f" (from {current})" if current != url else ""
                     raise ResourceError(url, f"HTTP {resp.status_code} {resp.reason}{via}".strip())
                 data = self._read_body(resp, url, ctx, max_bytes=max_bytes, what=what)
-                content_type = resp.headers.get("content-type")
-                return Fetched(url=current, data=data, content_type=content_type)
+                return Fetched(
+                    url=current,
+                    data=data,
+                    content_type=resp.headers.get("content-type"),
+                    etag=resp.headers.get("etag"),
+                    last_modified=resp.headers.get("last-modified"),
+                    max_age=_max_age(resp.headers),
+                )
             finally:
                 resp.close()
 
     def _send(
-        self, session: requests.Session, url: str, current: str, ctx: _FetchContext
+        self,
+        session: requests.Session,
+        url: str,
+        current: str,
+        ctx: _FetchContext,
+        extra_headers: dict[str, str],
     ) -> requests.Response:
         remaining = ctx.deadline - time.monotonic()
         if remaining <= 0:
@@ -504,7 +589,7 @@ class PolicyFetcher:
                 stream=True,
                 allow_redirects=False,
                 timeout=(remaining, remaining),
-                headers={"User-Agent": self.user_agent},
+                headers={"User-Agent": self.user_agent, **extra_headers},
             )
         except _Refused as e:
             raise ResourceError(url, e.reason + via) from None
@@ -574,6 +659,21 @@ class PolicyFetcher:
         adapter = _GuardedAdapter(self._allow)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+
+
+def _max_age(headers: Mapping[str, str]) -> float | None:
+    """Return the Cache-Control lifetime in seconds (0 for no-cache/no-store), or None."""
+    value = headers.get("cache-control", "")
+    if not value:
+        return None
+    seconds: float | None = None
+    for part in value.lower().split(","):
+        name, _, arg = part.strip().partition("=")
+        if name in ("no-cache", "no-store"):
+            return 0.0
+        if name == "max-age" and arg.strip().strip('"').isdigit():
+            seconds = float(arg.strip().strip('"'))
+    return seconds
 
 
 def _has_scheme(ref: str) -> bool:

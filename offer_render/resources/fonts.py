@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from offer_render.config import Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import ResourceError
-from offer_render.resources.fetch import Fetcher
+from offer_render.resources.fetch import Fetched, Fetcher
 from offer_render.resources.fontdb import FontDatabase, InstalledFace
 from offer_render.resources.fontfamily import FamilyName, parse_font_family
 from offer_render.resources.fontfile import BoundedMemo, ParsedFont, load_font, make_face
@@ -46,11 +45,12 @@ class Stylesheet:
 
 
 class FontCache:
-    """In-memory, bounded, thread-safe caches of parsed stylesheets and fonts, by URL.
+    """In-memory, bounded, thread-safe caches of parsed stylesheets and fonts, by content.
 
-    Only absolute URLs are cached: a relative ``font_url`` depends on the
-    fetcher's base folder. Failures are not cached. Default sizes: 64
-    stylesheets, 128 fonts.
+    Every use fetches through the fetcher (whose own cache decides whether the
+    bytes are still fresh, so a changed font at the same URL is picked up) and
+    parses only bytes not seen before: entries are keyed by the sha256 of what
+    was fetched. Failures are not cached. Default sizes: 64 stylesheets, 128 fonts.
     """
 
     def __init__(self, stylesheets: int = 64, fonts: int = 128) -> None:
@@ -59,20 +59,21 @@ class FontCache:
 
     def stylesheet(self, url: str, fetcher: Fetcher, limits: Limits) -> Stylesheet:
         """Return the parsed stylesheet at ``url``; raise ResourceError if it cannot be had."""
-        if not _is_absolute(url):
-            return _load_stylesheet(url, fetcher, limits)
+        fetched = fetcher.fetch(url, max_bytes=limits.max_stylesheet_bytes, what="stylesheet")
         return self._sheets.get_or_make(
-            (url, limits.max_stylesheet_bytes, limits.max_font_face_rules),
-            lambda: _load_stylesheet(url, fetcher, limits),
+            (fetched.digest, fetched.url, limits.max_stylesheet_bytes, limits.max_font_face_rules),
+            lambda: _parse_stylesheet(fetched, limits),
         )
 
     def font(self, url: str, fetcher: Fetcher, limits: Limits) -> ParsedFont:
-        """Return the parsed font at ``url``; ResourceError if not had, ValueError if rejected."""
-        if not _is_absolute(url):
-            return _load_font(url, fetcher, limits)
+        """Return the parsed font at ``url``; ResourceError if not had, ValueError if rejected.
+
+        A web font is parsed only once the OpenType Sanitizer has accepted it.
+        """
+        fetched = fetcher.fetch(url, max_bytes=limits.max_font_bytes, what="font")
         return self._fonts.get_or_make(
-            (url, limits.max_font_bytes, limits.max_sfnt_bytes),
-            lambda: _load_font(url, fetcher, limits),
+            (fetched.digest, limits.max_font_bytes, limits.max_sfnt_bytes),
+            lambda: load_font(sanitize_font(fetched.data, limits=limits)),
         )
 
     def clear(self) -> None:
@@ -85,22 +86,11 @@ DEFAULT_CACHE = FontCache()
 """The process-wide cache :func:`resolve_font_stack` uses unless given another."""
 
 
-def _is_absolute(url: str) -> bool:
-    return bool(urlsplit(url).scheme) and not url.startswith("file:")
-
-
-def _load_stylesheet(url: str, fetcher: Fetcher, limits: Limits) -> Stylesheet:
-    fetched = fetcher.fetch(url, max_bytes=limits.max_stylesheet_bytes, what="stylesheet")
+def _parse_stylesheet(fetched: Fetched, limits: Limits) -> Stylesheet:
     text = fetched.data.decode("utf-8-sig", errors="replace")
     notes = Diagnostics()
     rules = parse_stylesheet(text, fetched.url, limits=limits, diag=notes)
     return Stylesheet(fetched.url, rules, tuple((w.code, w.message) for w in notes.warnings))
-
-
-def _load_font(url: str, fetcher: Fetcher, limits: Limits) -> ParsedFont:
-    """Fetch a web font and parse it once the OpenType Sanitizer has accepted it."""
-    fetched = fetcher.fetch(url, max_bytes=limits.max_font_bytes, what="font")
-    return load_font(sanitize_font(fetched.data, limits=limits))
 
 
 @dataclass

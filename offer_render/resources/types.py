@@ -114,3 +114,5 @@ class Resources:
     background: Image.Image | None
     font_stacks: tuple[FontStack, ...]
     """One stack per rectangle, in the template's list order."""
+    background_opaque: bool = False
+    """Every pixel of ``background`` is opaque (so is the finished canvas)."""

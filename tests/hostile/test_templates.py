@@ -149,17 +149,11 @@ def test_shrink_to_a_tiny_minimum_with_much_text_stays_fast() -> None:
     assert result.width == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "api.paint does not call validate.check_output_size yet: a 1x1 canvas at scale 0.5 "
-    "gives a 0x0 image (WebP: MemoryError; others: RenderError); reported to the owner"))
 def test_scale_that_empties_the_image_is_refused() -> None:
     problems = _problems(template(width=1, height=1), scale=0.4, format="webp")
     assert "gives an empty 0x0 image" in problems["scale"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "api.paint does not call validate.check_output_size yet: canvas x scale is not "
-    "bounded before Image.new (4096 x 4096 at scale 4 allocates 1 GiB); reported"))
 def test_output_over_the_pixel_limit_is_refused_before_allocating() -> None:
     with within(1.0), pytest.raises(InvalidInputError, match="more than the limit"):
         renderer(max_output_pixels=10_000).render(template(), scale=1)
