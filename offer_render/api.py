@@ -22,7 +22,7 @@ from offer_render.layout import LayoutCache, layout_size, layout_template
 from offer_render.layout.tree import LayoutTree
 from offer_render.merge import merge_texts
 from offer_render.raster import rasterize
-from offer_render.raster.draw import RasterCaches, image_bytes
+from offer_render.raster.draw import RasterCaches, image_bytes, ink_bytes
 from offer_render.report import build_report
 from offer_render.resources.background import (
     BackgroundCache,
@@ -97,7 +97,7 @@ class Renderer:
         self.fontdb = FontDatabase((BUNDLED_FONTS_DIR, *self.config.font_dirs))
         self._layouts: LayoutCache = BoundedCache(budgets.layout_bytes, layout_size)
         self._raster = RasterCaches(
-            layers=BoundedCache(budgets.layer_bytes, image_bytes),
+            layers=BoundedCache(budgets.layer_bytes, ink_bytes),
             glyphs=BoundedCache(budgets.glyph_bytes, image_bytes),
         )
         self._backgrounds: BackgroundCache = BoundedCache(
@@ -179,7 +179,10 @@ class Renderer:
         )
 
     def _encode(self, painted: Painted, fmt: str, quality: int | None) -> RenderResult:
-        data = encode(painted.image, fmt, quality=quality, opaque=painted.tree.opaque)
+        data = encode(
+            painted.image, fmt, quality=quality, opaque=painted.tree.opaque,
+            png_compress_level=self.config.png_compress_level,
+        )
         report = build_report(
             painted.tree, painted.warnings, fmt=fmt, locale=painted.locale,
             css_width=painted.template.width, css_height=painted.template.height,
@@ -265,6 +268,20 @@ class Renderer:
                 )
             return offer.image_template
         return parse_template(template, limits=self.config.limits, diag=diag)
+
+
+def clear_process_caches() -> None:
+    """Forget what every Renderer of this process shares: parsed fonts and stylesheets,
+    sanitized fonts, HarfBuzz and FreeType faces. For benchmarks of cold renders and
+    for tests; a Renderer's own caches go with the Renderer."""
+    from offer_render.layout import shaping
+    from offer_render.resources import fontfile, fonts, freetype, sanitize
+
+    fonts.DEFAULT_CACHE.clear()
+    fontfile.clear_memo()
+    sanitize.clear_memo()
+    shaping.clear_fonts()
+    freetype.clear_fonts()
 
 
 _default: Renderer | None = None

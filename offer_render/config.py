@@ -121,6 +121,8 @@ class RendererConfig:
     """Seconds a download without Cache-Control max-age is reused before being
     revalidated (ETag / Last-Modified). Default: 0 (always ask, as HTTP says; Google
     Fonts sends max-age, so its fonts are reused for a day or a year)."""
+    png_compress_level: int = 1
+    """zlib level of PNG output, 0..9. Default: 1 (see ``encode.PNG_COMPRESS_LEVEL``)."""
     user_agent: str = "offer-render/0.1"
     """User-Agent sent with every request. Google Fonts answers non-browser agents with
     one TTF per face, which is what the engine wants."""

@@ -103,13 +103,17 @@ def test_png_ignores_quality() -> None:
     assert encode(sample(), "png", quality=10) == encode(sample(), "png")
 
 
-def test_non_rgba_input_converted() -> None:
+def test_opaque_rgb_stays_rgb_and_other_modes_become_rgba() -> None:
     rgb = Image.new("RGB", (8, 8), (10, 20, 30))
+    grey = Image.new("L", (8, 8), 77)
 
     out = decode(encode(rgb, "png"))
+    out_grey = decode(encode(grey, "png"))
 
-    assert out.mode == "RGBA"
-    assert out.getpixel((1, 1)) == (10, 20, 30, 255)
+    assert out.mode == "RGB"  # an opaque canvas needs no alpha channel
+    assert out.getpixel((1, 1)) == (10, 20, 30)
+    assert out_grey.mode == "RGBA"
+    assert out_grey.getpixel((1, 1)) == (77, 77, 77, 255)
 
 
 @pytest.mark.parametrize(

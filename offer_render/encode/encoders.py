@@ -25,9 +25,10 @@ MIME_TYPES = {
 
 _ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "jfif": "jpeg"}
 
-PNG_COMPRESS_LEVEL = 6
-"""zlib level for PNG. Default: 6, zlib's own default: within a few percent of 9 in size
-at a fraction of the time."""
+PNG_COMPRESS_LEVEL = 1
+"""zlib level for PNG. Default: 1: on a 1080x1080 photo background it encodes in a third
+of level 6's time (70 ms against 225 ms here) for a file about 17% larger; text-only
+images barely differ. Overridable per call and in ``RendererConfig.png_compress_level``."""
 
 JPEG_QUALITY = 90
 """JPEG quality. Default: 90, where text edges stay clean; the usual 75 rings visibly
@@ -72,13 +73,19 @@ def normalize_format(name: str) -> str:
 
 
 def encode(
-    image: Image.Image, fmt: str, *, quality: int | None = None, opaque: bool = False
+    image: Image.Image,
+    fmt: str,
+    *,
+    quality: int | None = None,
+    opaque: bool = False,
+    png_compress_level: int = PNG_COMPRESS_LEVEL,
 ) -> bytes:
     """Return ``image`` encoded as ``fmt`` (any name :func:`normalize_format` accepts).
 
     ``quality`` (1..100) applies to JPEG, WebP and AVIF; PNG is lossless and ignores
-    it. The image should be RGBA; other modes are converted first. ``opaque`` says
-    the caller knows no pixel is transparent, so JPEG skips flattening onto white.
+    it. The image should be RGBA, or RGB when it has no transparency; other modes
+    are converted first. ``opaque`` says the caller knows no pixel is transparent, so
+    JPEG skips flattening onto white.
     """
     fmt = normalize_format(fmt)
     if quality is not None and (
@@ -89,14 +96,17 @@ def encode(
     out = io.BytesIO()
     try:
         if fmt == "png":
-            im.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL, optimize=False)
+            im.save(out, "PNG", compress_level=png_compress_level, optimize=False)
         elif fmt == "jpeg":
-            if opaque:
+            if im.mode == "RGB":
                 flat = im
+            elif opaque:
+                flat = im.convert("RGB")
             else:
                 flat = Image.new("RGBA", im.size, JPEG_BACKGROUND)
                 flat.alpha_composite(im)
-            flat.convert("RGB").save(
+                flat = flat.convert("RGB")
+            flat.save(
                 out,
                 "JPEG",
                 quality=quality or JPEG_QUALITY,
@@ -128,8 +138,8 @@ def encode(
 
 
 def _bare_rgba(image: Image.Image) -> Image.Image:
-    """Return ``image`` as RGBA with no ``info`` (Pillow would write ICC/EXIF/DPI from it)."""
-    im = image if image.mode == "RGBA" else image.convert("RGBA")
+    """Return ``image`` as RGBA (or RGB) with no ``info`` (Pillow would write ICC/EXIF/DPI)."""
+    im = image if image.mode in ("RGBA", "RGB") else image.convert("RGBA")
     if im.info:
         if im is image:
             im = im.copy()

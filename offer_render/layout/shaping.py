@@ -60,3 +60,9 @@ def em_advances(
     for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
         out[info.cluster - start] += pos.x_advance * unit
     return out
+
+
+def clear_fonts() -> None:
+    """Forget every HarfBuzz font (for cold-start benchmarks and tests)."""
+    with _lock:
+        _fonts.clear()

@@ -41,7 +41,24 @@ SUBPIXEL_STEPS = 4
 """Horizontal glyph positions are kept to a quarter pixel, as Skia's subpixel text."""
 
 GlyphCache = BoundedCache[tuple[Image.Image, int, int]]
-LayerCache = BoundedCache[tuple[Image.Image, int, int]]
+
+
+@dataclass(frozen=True)
+class Ink:
+    """A rectangle's drawn layer cut to its ink, where it goes, and its split form.
+
+    ``rgb`` and ``mask`` are the same pixels as colour and coverage, for pasting onto
+    an opaque (RGB) canvas without converting the layer on every render.
+    """
+
+    layer: Image.Image
+    dx: int
+    dy: int
+    rgb: Image.Image
+    mask: Image.Image
+
+
+LayerCache = BoundedCache[Ink]
 
 
 @dataclass(frozen=True)
@@ -53,16 +70,23 @@ class RasterCaches:
 
 
 def image_bytes(value: tuple[Image.Image, int, int]) -> int:
-    """Return the memory an RGBA cache entry holds (for the caches' budgets)."""
+    """Return the memory a cached glyph image holds (for the cache's budget)."""
     image = value[0]
     return 64 + image.width * image.height * len(image.getbands())
 
 
-def rasterize(tree: LayoutTree, caches: RasterCaches | None = None) -> Image.Image:
-    """Return the tree drawn on its background (or on transparency) as an RGBA image.
+def ink_bytes(ink: Ink) -> int:
+    """Return the memory a cached layer holds: RGBA plus its RGB and mask copies."""
+    return 128 + ink.layer.width * ink.layer.height * 8
 
-    With ``caches``, a rectangle laid out exactly as before reuses its drawn layer,
-    and glyph runs drawn before (same face, size, text, colour, subpixel x) are reused.
+
+def rasterize(tree: LayoutTree, caches: RasterCaches | None = None) -> Image.Image:
+    """Return the tree drawn on its background (or on transparency).
+
+    The result is RGBA, or RGB when the background is opaque (an opaque canvas stays
+    opaque). With ``caches``, a rectangle laid out exactly as before reuses its drawn
+    layer, and glyph runs drawn before (same face, size, text, colour, subpixel x) are
+    reused.
     """
     if tree.background is not None:
         canvas = tree.background.copy()
@@ -74,21 +98,37 @@ def rasterize(tree: LayoutTree, caches: RasterCaches | None = None) -> Image.Ima
         if clip is None or not rect.lines:
             continue
         if caches is None:
-            layer = _draw_layer(rect, clip, None)
+            ink = _ink_of(_draw_layer(rect, clip, None))
         else:
-            layer = _cached_layer(rect, clip, caches)
-        canvas.alpha_composite(layer, dest=(clip[0], clip[1]))
+            ink = _cached_layer(rect, clip, caches)
+        if not ink.layer.width:
+            continue
+        dest = (clip[0] + ink.dx, clip[1] + ink.dy)
+        if canvas.mode == "RGB":
+            canvas.paste(ink.rgb, dest, ink.mask)  # source-over onto an opaque canvas
+        else:
+            canvas.alpha_composite(ink.layer, dest=dest)
     return canvas
+
+
+def _ink_of(layer: Image.Image) -> Ink:
+    """Return the part of ``layer`` that has ink, its offset, and its split form."""
+    box = layer.getbbox()
+    if box is None:
+        empty = Image.new("RGBA", (0, 0))
+        return Ink(empty, 0, 0, empty, empty)
+    inked = layer.crop(box)
+    return Ink(inked, box[0], box[1], inked.convert("RGB"), inked.getchannel("A"))
 
 
 def _cached_layer(
     rect: RectBox, clip: tuple[int, int, int, int], caches: RasterCaches
-) -> Image.Image:
-    """Return the rectangle's layer from the cache, drawing it on a miss."""
+) -> Ink:
+    """Return the rectangle's inked layer and offset from the cache, drawing it on a miss."""
     found = caches.layers.get((rect, clip))
     if found is None:
-        found = caches.layers.put((rect, clip), (_draw_layer(rect, clip, caches.glyphs), 0, 0))
-    return found[0]
+        found = caches.layers.put((rect, clip), _ink_of(_draw_layer(rect, clip, caches.glyphs)))
+    return found
 
 
 def _pixel_box(box: Box, width: int, height: int) -> tuple[int, int, int, int] | None:

@@ -47,6 +47,7 @@ class FittedBackground:
     """A decoded background cover-fitted to the canvas, and whether every pixel is opaque."""
 
     image: Image.Image
+    """RGB when ``opaque``, else RGBA."""
     opaque: bool
     """True when no pixel is transparent: text drawn over it leaves the canvas opaque,
     so JPEG output needs no flattening."""
@@ -69,7 +70,8 @@ def load_background(
     ``width`` and ``height`` are device pixels (the caller has applied the scale).
     The result is an RGBA image of exactly that size.
     """
-    return fit_background(url, fetcher=fetcher, width=width, height=height, limits=limits).image
+    fitted = fit_background(url, fetcher=fetcher, width=width, height=height, limits=limits)
+    return fitted.image.convert("RGBA") if fitted.image.mode != "RGBA" else fitted.image
 
 
 def fit_background(
@@ -100,8 +102,11 @@ def fit_background(
             raise ResourceError(url, e.reason, field=FIELD) from None
         fitted = cover_fit(image, width, height)
         fitted.info = {}
-        alpha_low = fitted.getchannel("A").getextrema()[0]
-        return FittedBackground(fitted, opaque=alpha_low == 255)
+        if fitted.getchannel("A").getextrema()[0] == 255:
+            # No transparency: keep three channels, so the canvas composes and encodes
+            # without an alpha channel to carry or to flatten.
+            return FittedBackground(fitted.convert("RGB"), opaque=True)
+        return FittedBackground(fitted, opaque=False)
 
     if cache is None:
         return decode_and_fit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import tinycss2
@@ -28,6 +29,7 @@ class FamilyName:
     generic: bool = False
 
 
+@lru_cache(maxsize=1024)
 def parse_font_family(value: str) -> tuple[FamilyName, ...]:
     """Return the families of a ``font-family`` value, in order.
 

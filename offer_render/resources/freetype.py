@@ -125,3 +125,9 @@ def _apply_variation(font: ImageFont.FreeTypeFont, face: FontFace) -> None:
         for axis in tt["fvar"].axes
     ]
     font.set_variation_by_axes(values)
+
+
+def clear_fonts() -> None:
+    """Forget this thread's FreeType fonts and the bitmap strike table (for benchmarks)."""
+    _cache().clear()
+    _STRIKES.clear()

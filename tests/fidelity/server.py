@@ -17,6 +17,7 @@ class _Handler(SimpleHTTPRequestHandler):
     """Serve files quietly; ``/__pages/`` maps to the generated pages folder."""
 
     pages_dir: Path = REPO_ROOT
+    cache_control: str = "no-store"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
         pass
@@ -28,14 +29,19 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Cache-Control", "no-store")
+        self.send_header("Cache-Control", self.cache_control)
         super().end_headers()
 
 
 @contextmanager
-def serve(pages_dir: Path) -> Iterator[str]:
-    """Serve the repository root and ``pages_dir`` (at ``/__pages/``); yield the base URL."""
-    handler = type("Handler", (_Handler,), {"pages_dir": pages_dir})
+def serve(pages_dir: Path, cache_control: str = "no-store") -> Iterator[str]:
+    """Serve the repository root and ``pages_dir`` (at ``/__pages/``); yield the base URL.
+
+    ``cache_control`` is sent with every response. Default: ``no-store`` (the browser
+    check must see every change); benchmarks send a max-age as a font CDN does.
+    """
+    handler = type("Handler", (_Handler,), {"pages_dir": pages_dir,
+                                            "cache_control": cache_control})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(REPO_ROOT)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
