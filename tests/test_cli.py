@@ -16,10 +16,12 @@ from tests.helpers.examples import served_offer
 CLI = [sys.executable, "-c", "from offer_render.cli.main import main; main()"]
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OFFER_RENDER_DEBUG": ""}
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "OFFER_RENDER_DEBUG": "", **(env or {})}
     return subprocess.run(
-        [*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
+        [*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=full_env
     )
 
 

@@ -1,0 +1,79 @@
+"""The ``offer-render fonts`` commands: ``pull`` fills the download cache for offline work."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from offer_render.cli.main import make_config, network_options, read_json
+from offer_render.diagnostics import Diagnostics
+from offer_render.errors import InvalidInputError, ResourceError
+from offer_render.template.models import ImageTemplate
+
+
+def _templates(source: Path, config: Any) -> Iterator[ImageTemplate]:
+    """Yield the templates in a template JSON, an offer JSON, or a JSON Lines file of offers."""
+    from offer_render.template.validate import parse_template
+
+    if source.suffix == ".jsonl":
+        try:
+            lines = source.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise InvalidInputError([(str(source), f"cannot read: {exc.strerror}")]) from None
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InvalidInputError([(f"{source}:{number}", f"not valid JSON: {exc.msg}")]) \
+                    from None
+            yield parse_template(data, limits=config.limits, diag=Diagnostics())
+    else:
+        yield parse_template(read_json(source), limits=config.limits, diag=Diagnostics())
+
+
+@click.group()
+def fonts() -> None:
+    """Work with the fonts and downloads templates use."""
+
+
+@fonts.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Download cache to fill (default: $OFFER_RENDER_CACHE_DIR or the user cache).")
+@network_options
+def pull(
+    source: Path,
+    cache_dir: Path | None,
+    allow_hosts: tuple[str, ...],
+    offline: bool,
+    font_dirs: tuple[Path, ...],
+) -> None:
+    """Fetch every stylesheet, font and background SOURCE names into the download cache.
+
+    SOURCE is a template JSON, an offer JSON, or OFFERS.jsonl. Afterwards
+    ``--offline`` renders of those templates need no network.
+    """
+    from offer_render.api import Renderer
+    from offer_render.resources.pull import pull as pull_resources
+
+    config = make_config(allow_hosts, offline, font_dirs, source.resolve().parent)
+    if cache_dir is not None:
+        config = dataclasses.replace(config, cache_dir=cache_dir)
+    renderer = Renderer(config)
+    report = pull_resources(_templates(source, config), renderer.fetcher, config.limits)
+    for url, reason in report.failed:
+        click.echo(f"failed: {url}: {reason}", err=True)
+    click.echo(f"{len(report.fetched)} fetched into {config.cache_dir}, "
+               f"{len(report.failed)} failed")
+    if report.failed:
+        raise ResourceError(report.failed[0][0], f"{len(report.failed)} resources not fetched")
+
+
+command: click.Group = fonts
