@@ -22,6 +22,7 @@ from tests.fidelity import browser
 from tests.fidelity.compare import ink_box, iou, normalize_lines, side_by_side
 from tests.fidelity.page import write_page
 from tests.fidelity.server import REPO_ROOT, serve
+from tests.helpers.examples import point_urls
 
 SAMPLES_DIR = REPO_ROOT / "fixtures" / "fidelity"
 OUTPUT_DIR = REPO_ROOT / "tests" / "output" / "fidelity"
@@ -73,16 +74,7 @@ class Summary:
 def served_template(path: Path, base_url: str) -> dict[str, Any]:
     """Return the sample with its relative URLs pointed at the local server."""
     template: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-
-    def point(url: str | None) -> str | None:
-        if url and url.startswith("../"):
-            return f"{base_url}/fixtures/{url[3:]}"
-        return url
-
-    template["background_url"] = point(template.get("background_url"))
-    for rect in template["rectangles"]:
-        rect["font_url"] = point(rect.get("font_url"))
-    return template
+    return point_urls(template, f"{base_url}/fixtures")  # this server's root is the repo
 
 
 def compare_sample(

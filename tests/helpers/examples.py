@@ -15,10 +15,8 @@ def demo_entries() -> list[dict[str, Any]]:
     return entries
 
 
-def served_offer(file: str, base_url: str) -> dict[str, Any]:
-    """Return the example offer with every ``../x`` URL rewritten to ``base_url/x``."""
-    offer: dict[str, Any] = json.loads((EXAMPLES_DIR / file).read_text(encoding="utf-8"))
-    template = offer["image_template"]
+def point_urls(template: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """Rewrite the template's ``../x`` URLs (relative to a fixtures subfolder) to ``base_url/x``."""
 
     def point(url: str | None) -> str | None:
         if url and url.startswith("../"):
@@ -28,4 +26,11 @@ def served_offer(file: str, base_url: str) -> dict[str, Any]:
     template["background_url"] = point(template.get("background_url"))
     for rect in template["rectangles"]:
         rect["font_url"] = point(rect.get("font_url"))
+    return template
+
+
+def served_offer(file: str, base_url: str) -> dict[str, Any]:
+    """Return the example offer with every ``../x`` URL rewritten to ``base_url/x``."""
+    offer: dict[str, Any] = json.loads((EXAMPLES_DIR / file).read_text(encoding="utf-8"))
+    point_urls(offer["image_template"], base_url)
     return offer
