@@ -1,0 +1,287 @@
+"""Run chunks of items somewhere: take an iterator of chunks, yield each chunk's outcomes as done.
+
+Three runners share one shape (:class:`Runner`): in this process (``--jobs 1``),
+a local process pool of warm workers, and a Dask distributed cluster. All keep
+a bounded number of chunks in flight, so inputs of millions of offers stream.
+Workers return bytes; the driver writes files and the manifest.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
+
+from offer_render.batch.plan import Item
+from offer_render.batch.worker import (
+    Outcome,
+    Settings,
+    init_pool_worker,
+    process_chunk,
+    run_pool_chunk,
+)
+from offer_render.errors import InvalidInputError, OfferRenderError, RenderError
+
+IN_FLIGHT_PER_WORKER = 3
+"""Chunks queued per worker. Default: 3 (a worker never waits for the driver to refill)."""
+
+DASK_INSTALL_HINT = "the dask executor needs Dask: pip install 'offer-render[dask]'"
+
+CONNECT_TIMEOUT = "10s"
+"""How long to try reaching the Dask scheduler. Default: 10 s."""
+
+
+class Runner(Protocol):
+    """Run chunks and yield their outcomes in completion order.
+
+    ``check`` is called often (at least every half second while waiting); it
+    raises to stop the run, which the caller follows with ``close(cancel=True)``.
+    """
+
+    workers: int
+
+    def results(
+        self, chunks: Iterable[list[Item]], check: Callable[[], None]
+    ) -> Iterator[list[Outcome]]:
+        """Yield the outcomes of each chunk of ``chunks`` as it completes."""
+        ...
+
+    def close(self, *, cancel: bool) -> None:
+        """Stop: with ``cancel``, drop queued work and stop workers without waiting."""
+        ...
+
+
+class InlineRunner:
+    """Render in this process, one chunk after another (``--jobs 1``; no pickling)."""
+
+    workers = 1
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def results(
+        self, chunks: Iterable[list[Item]], check: Callable[[], None]
+    ) -> Iterator[list[Outcome]]:
+        """Yield the outcome of each item, rendered here, one at a time."""
+        for chunk in chunks:
+            for item in chunk:
+                check()
+                yield process_chunk([item], self.settings)
+
+    def close(self, *, cancel: bool) -> None:
+        """Nothing to stop."""
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """Return the start method for pool workers: fork while the driver has one thread,
+    else forkserver where there is one, else spawn.
+
+    Fork is instant and the workers inherit the imported engine, but forking a
+    process that runs other threads can deadlock, so a driver embedded in a
+    threaded program gets the forkserver, which preloads the engine once.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["offer_render.batch.worker", "offer_render.api"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class PoolRunner:
+    """Render in a local pool of ``jobs`` worker processes, each with a warm Renderer.
+
+    If a worker process dies (a crash in a native library on a hostile input),
+    the chunks it may have held are run again one item at a time in a fresh pool;
+    the item that kills a worker alone is recorded as an error.
+    """
+
+    def __init__(self, settings: Settings, jobs: int) -> None:
+        import offer_render.api  # noqa: F401 - loaded once here, inherited by forked workers
+
+        self.settings = settings
+        self.workers = jobs
+        self._ctx = pool_context()
+        # Workers read end-of-file on this pipe when the driver dies (see init_pool_worker).
+        self._lifeline, self._lifeline_w = self._ctx.Pipe(duplex=False)
+        self._pool = self._new_pool()
+        self._probe()  # start the workers now, before the driver starts any thread
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        forked = self._ctx.get_start_method() == "fork"
+        return cf.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=self._ctx, initializer=init_pool_worker,
+            initargs=(self.settings, self._lifeline,
+                      self._lifeline_w.fileno() if forked else None),
+        )
+
+    def results(
+        self, chunks: Iterable[list[Item]], check: Callable[[], None]
+    ) -> Iterator[list[Outcome]]:
+        """Yield the outcomes of each chunk as a worker finishes it."""
+        source = iter(chunks)
+        suspects: deque[list[Item]] = deque()  # single items to retry after a crash
+        inflight: dict[cf.Future[list[Outcome]], list[Item]] = {}
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        exhausted = False
+        while True:
+            while not suspects and not exhausted and len(inflight) < limit:
+                chunk = next(source, None)
+                if chunk is None:
+                    exhausted = True
+                else:
+                    inflight[self._pool.submit(run_pool_chunk, chunk)] = chunk
+            if suspects and not inflight:  # after a crash: one suspect at a time
+                single = suspects.popleft()
+                inflight[self._pool.submit(run_pool_chunk, single)] = single
+            if not inflight:
+                return
+            done, _ = cf.wait(inflight, timeout=0.5, return_when=cf.FIRST_COMPLETED)
+            check()
+            for future in done:
+                chunk = inflight.pop(future, None)
+                if chunk is None:  # lost in a crash handled just now: queued as suspects
+                    continue
+                try:
+                    yield future.result()
+                except cf.process.BrokenProcessPool:
+                    yield from self._crashed(chunk, inflight, suspects)
+
+    def _crashed(
+        self, chunk: list[Item], inflight: dict[cf.Future[list[Outcome]], list[Item]],
+        suspects: deque[list[Item]],
+    ) -> Iterator[list[Outcome]]:
+        """Restart the pool; queue every item that may have crashed it to run alone."""
+        lost = [chunk, *inflight.values()]
+        inflight.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+        self._probe()
+        if len(chunk) == 1 and len(lost) == 1:
+            error = "the worker process died while rendering this offer"
+            yield [Outcome(chunk[0], "error", error=error)]
+            return
+        suspects.extend([item] for lost_chunk in lost for item in lost_chunk)
+
+    def _probe(self) -> None:
+        """Raise RenderError if fresh workers cannot even start (then no item is to blame)."""
+        try:
+            self._pool.submit(run_pool_chunk, []).result()
+        except cf.process.BrokenProcessPool:
+            msg = "batch worker processes die on start; run with --jobs 1 to see why"
+            raise RenderError(msg) from None
+
+    def close(self, *, cancel: bool) -> None:
+        """Shut the pool down; with ``cancel``, terminate workers mid-chunk."""
+        try:
+            if cancel:
+                processes = list((getattr(self._pool, "_processes", None) or {}).values())
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                for proc in processes:
+                    proc.terminate()
+                for proc in processes:
+                    proc.join(5)
+            else:
+                self._pool.shutdown(wait=True)
+        finally:
+            self._lifeline_w.close()
+            self._lifeline.close()
+
+
+class DaskRunner:
+    """Render on a Dask distributed cluster: each chunk is one task returning bytes.
+
+    The settings are scattered to every worker once; each worker process keeps a
+    warm state per run (see :func:`~offer_render.batch.worker.state_for`). Resources
+    with relative paths are read from each worker's own disk, so on a real cluster
+    templates should use http(s) URLs.
+    """
+
+    def __init__(self, settings: Settings, scheduler: str, jobs: int | None = None) -> None:
+        distributed = import_distributed()
+        try:
+            self._client: Any = distributed.Client(
+                scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            msg = f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
+            raise OfferRenderError(msg) from None
+        self._distributed = distributed
+        self.settings = settings
+        threads = sum(self._client.nthreads().values()) or 1
+        self.workers = jobs or threads
+        self._settings_future = self._client.scatter(settings, broadcast=True, hash=False)
+        self._futures: list[Any] = []
+
+    def results(
+        self, chunks: Iterable[list[Item]], check: Callable[[], None]
+    ) -> Iterator[list[Outcome]]:
+        """Yield the outcomes of each chunk as the cluster finishes it."""
+        source = iter(chunks)
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        pending: dict[str, list[Item]] = {}
+        first = [self._submit(chunk, pending) for chunk in _take(source, limit)]
+        if not first:
+            return
+        completed = self._distributed.as_completed(first, loop=self._client.loop)
+        while not completed.is_empty():
+            check()
+            if not completed.has_ready():
+                time.sleep(0.02)
+                continue
+            for future in completed.next_batch(block=False):
+                chunk = pending.pop(future.key)
+                if future.status == "finished":
+                    yield future.result()
+                else:
+                    error = f"dask task failed: {_one_line(future.exception())}"
+                    yield [Outcome(item, "error", error=error) for item in chunk]
+                future.release()
+                nxt = next(source, None)
+                if nxt is not None:
+                    completed.add(self._submit(nxt, pending))
+
+    def _submit(self, chunk: list[Item], pending: dict[str, list[Item]]) -> Any:
+        future = self._client.submit(process_chunk, chunk, self._settings_future, pure=False)
+        pending[future.key] = chunk
+        self._futures.append(future)
+        if len(self._futures) > 4 * self.workers * IN_FLIGHT_PER_WORKER:
+            self._futures = [f for f in self._futures if not f.done()]
+        return future
+
+    def close(self, *, cancel: bool) -> None:
+        """Cancel what is still queued (with ``cancel``) and close the client."""
+        try:
+            if cancel and self._futures:
+                self._client.cancel(self._futures, force=True)
+        finally:
+            self._client.close()
+
+
+def import_distributed() -> Any:
+    """Return the ``distributed`` module, or raise InvalidInputError saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise InvalidInputError([("--executor", DASK_INSTALL_HINT)]) from None
+    return distributed
+
+
+def _take(source: Iterator[list[Item]], n: int) -> Iterator[list[Item]]:
+    for _ in range(n):
+        chunk = next(source, None)
+        if chunk is None:
+            return
+        yield chunk
+
+
+def _one_line(exc: BaseException | None) -> str:
+    if exc is None:
+        return "cancelled"
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,153 @@
+"""Keep the batch manifest: take item records, append them as durable JSON Lines; read them back.
+
+One JSON object per line and item, appended as the batch goes:
+``offer_id, locale, line, path, sha256, input_hash, status, error, warnings, ms, run``.
+Every append writes whole lines, then flushes and fsyncs, so after a crash or a
+kill the file holds complete lines, plus at most one partial last line, which
+:func:`open_manifest` cuts off before appending again. Records are never
+rewritten; a later record for the same (offer id, locale) supersedes earlier ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from offer_render.errors import InvalidInputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory lock
+    fcntl = None  # type: ignore[assignment]
+
+STATUSES = ("ok", "skipped", "error")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One manifest line: what happened to one (offer, locale) item."""
+
+    offer_id: str | None
+    locale: str | None
+    line: int
+    status: str
+    """``ok`` (rendered and written), ``skipped`` (up to date) or ``error``."""
+    path: str | None = None
+    """Output file, relative to the output folder."""
+    sha256: str | None = None
+    """sha256 of the output file's bytes."""
+    input_hash: str | None = None
+    error: str | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    ms: float = 0.0
+    """Time spent on the item (hashing, rendering, writing), in milliseconds."""
+    run: str = ""
+    """When the run that wrote the record started (UTC, ISO 8601)."""
+
+    def to_json(self) -> bytes:
+        """Return the record as one JSON line, newline included."""
+        data = asdict(self)
+        data["ms"] = round(self.ms, 2)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record | None:
+        """Return the record a parsed manifest line holds, or None if it is not one."""
+        try:
+            rec = cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        except TypeError:
+            return None
+        return rec if rec.status in STATUSES else None
+
+
+class Manifest:
+    """An open manifest: the records earlier runs left, and appends for this run."""
+
+    def __init__(self, path: Path, fh: BinaryIO, previous: dict[tuple[str | None, str | None],
+                                                               Record]) -> None:
+        self.path = path
+        self._fh = fh
+        self.previous = previous
+        """Latest earlier record per (offer id, locale)."""
+
+    def append(self, records: Iterable[Record]) -> None:
+        """Append whole lines for ``records``, then flush and fsync."""
+        data = b"".join(r.to_json() for r in records)
+        if not data:
+            return
+        self._fh.write(data)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        """Release the lock and close the file."""
+        self._fh.close()
+
+
+def open_manifest(path: Path) -> Manifest:
+    """Open (or create) the manifest at ``path`` for appending, locked against other runs.
+
+    Reads the records already there, cutting a partial last line (a run killed
+    mid-write) so the file again ends with a complete line. Raises
+    InvalidInputError when another batch holds the lock.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = path.open("a+b")
+    try:
+        _lock(fh, path)
+        previous = _read_and_repair(fh)
+    except BaseException:
+        fh.close()
+        raise
+    return Manifest(path, fh, previous)
+
+
+def read_records(path: Path) -> list[Record]:
+    """Return every complete record in the manifest at ``path``, in file order."""
+    with path.open("rb") as fh:
+        return [r for r in (_parse(line) for line in _complete_lines(fh.read())) if r]
+
+
+def _lock(fh: BinaryIO, path: Path) -> None:
+    if fcntl is None:
+        return
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise InvalidInputError(
+            [(str(path), "another batch is writing this manifest (its folder is in use)")]
+        ) from None
+
+
+def _read_and_repair(fh: BinaryIO) -> dict[tuple[str | None, str | None], Record]:
+    fh.seek(0)
+    raw = fh.read()
+    end = raw.rfind(b"\n") + 1
+    if end < len(raw):  # a partial last line: cut it off
+        with contextlib.suppress(OSError):
+            os.ftruncate(fh.fileno(), end)
+            os.fsync(fh.fileno())
+    fh.seek(0, os.SEEK_END)
+    latest: dict[tuple[str | None, str | None], Record] = {}
+    for line in _complete_lines(raw):
+        rec = _parse(line)
+        if rec is not None and rec.offer_id is not None:
+            latest[(rec.offer_id, rec.locale)] = rec
+    return latest
+
+
+def _complete_lines(raw: bytes) -> list[bytes]:
+    return raw[: raw.rfind(b"\n") + 1].splitlines()
+
+
+def _parse(line: bytes) -> Record | None:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return Record.from_json(data) if isinstance(data, dict) else None

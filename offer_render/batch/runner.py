@@ -1,0 +1,295 @@
+"""Drive a batch: take the offers file and options, render what is out of date, return a summary.
+
+The driver (this process) reads and plans the items, checks existing outputs
+against the manifest, hands chunks to a runner (this process, a local pool or
+Dask), and for every outcome writes the image atomically and appends its
+manifest line. Only the driver writes files, so stopping the workers at any
+moment leaves nothing half-written; stale temp files of a killed run are
+removed when the next run starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from offer_render.batch.executors import (
+    DaskRunner,
+    InlineRunner,
+    PoolRunner,
+    Runner,
+    import_distributed,
+)
+from offer_render.batch.inputhash import font_dirs_fingerprint
+from offer_render.batch.interrupts import InterruptGuard
+from offer_render.batch.manifest import Manifest, Record, open_manifest
+from offer_render.batch.plan import (
+    LOCALE_RE,
+    Failure,
+    Item,
+    chunked,
+    guided,
+    plan_items,
+    resource_key,
+)
+from offer_render.batch.progress import Progress
+from offer_render.batch.reader import read_lines
+from offer_render.batch.worker import Outcome, Settings
+from offer_render.cli.files import write_atomic
+from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
+from offer_render.encode import normalize_format
+from offer_render.errors import InvalidInputError
+
+MANIFEST_NAME = "manifest.jsonl"
+MAX_CHUNK = 32
+"""Most items per chunk. Default: 32 (small enough to balance load and stop quickly)."""
+
+_TEMP_RE = re.compile(r"^\..+\.(png|jpg|webp|avif)\.[^.]+\.tmp$")
+"""Temp files ``write_atomic`` makes for our outputs: ``.<name>.<random>.tmp``."""
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Everything one batch run needs; see ``offer-render batch --help`` for the meanings."""
+
+    offers: Path
+    out_dir: Path
+    config: RendererConfig = field(default_factory=RendererConfig)
+    template: Mapping[str, Any] | None = None
+    locales: tuple[str, ...] | None = None
+    """None: one image per offer in the default locale, no suffix in the file name."""
+    format: str = "png"
+    quality: int | None = None
+    scale: float = 1.0
+    strict: bool = False
+    context: Mapping[str, Any] | None = None
+    collections: Sequence[Mapping[str, Any]] | None = None
+    jobs: int | None = None
+    """Local worker processes. Default: the CPU count. 1 renders in this process."""
+    executor: str = "local"
+    scheduler: str | None = None
+    force: bool = False
+    progress: str = "auto"
+    """``auto`` (bar on a terminal, else log lines), ``bar``, ``log`` or ``none``."""
+    manifest: Path | None = None
+    """Default: ``manifest.jsonl`` in ``out_dir``."""
+    chunk_size: int | None = None
+    """Items per task. Default: guided, up to 32 and shrinking towards the end of the batch."""
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """How a run went: item counts by status, wall time and the manifest's path."""
+
+    total: int
+    ok: int
+    skipped: int
+    error: int
+    seconds: float
+    manifest: Path
+
+    @property
+    def exit_code(self) -> int:
+        """Return 3 when any item failed (SPEC 4), else 0."""
+        return 3 if self.error else 0
+
+
+def default_jobs() -> int:
+    """Return the CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def run_batch(options: BatchOptions) -> BatchSummary:
+    """Render every (offer, locale) of ``options.offers`` that is out of date; return counts.
+
+    Raises InvalidInputError for bad options or an unreadable offers file (nothing
+    is rendered then) and :class:`~offer_render.batch.interrupts.Interrupted` when
+    stopped by SIGINT or SIGTERM, between items (the manifest then ends with a
+    complete line). Call it under ``if __name__ == "__main__":``: in a threaded
+    program pool workers start from a forkserver, which imports the main module.
+    """
+    fmt = normalize_format(options.format)
+    locales = _locales(options.locales)
+    if not options.offers.is_file():
+        raise InvalidInputError([(str(options.offers), "no such file")])
+    if options.executor not in ("local", "dask"):
+        raise InvalidInputError([("--executor", "must be local or dask")])
+    if options.executor == "dask":
+        import_distributed()
+        if not options.scheduler:
+            raise InvalidInputError(
+                [("--scheduler", "the dask executor needs a scheduler address")])
+    from offer_render.resources.freetype import require_raqm
+
+    require_raqm()
+    start = time.monotonic()
+    total = count_items(options.offers, len(locales))
+    with InterruptGuard() as guard:
+        manifest = open_manifest(options.manifest or options.out_dir / MANIFEST_NAME)
+        try:
+            progress = _run(options, fmt, locales, total, manifest, guard)
+        finally:
+            manifest.close()
+    c = progress.counts
+    return BatchSummary(total, c["ok"], c["skipped"], c["error"], time.monotonic() - start,
+                        manifest.path)
+
+
+def _run(
+    options: BatchOptions, fmt: str, locales: tuple[str | None, ...], total: int,
+    manifest: Manifest, guard: InterruptGuard,
+) -> Progress:
+    """Render the batch into the open manifest; return the progress counts."""
+    remove_temp_files(options.out_dir)
+    settings = _settings(options, fmt)
+    runner = _runner(options, settings)
+    progress = Progress(total, mode=options.progress)
+    driver = _Driver(options.out_dir, manifest, progress, settings.run_id)
+    chunk_size = (
+        (lambda _: options.chunk_size) if options.chunk_size
+        else guided(total, runner.workers, largest=MAX_CHUNK))
+    entries = plan_items(read_lines(options.offers), locales, fmt)
+    chunks = chunked(entries, chunk_size=chunk_size, on_failure=driver.failed,
+                     key=_group_key(options.template))
+    try:
+        guard.check()
+        for outcomes in runner.results((driver.prepared(c) for c in chunks), guard.check):
+            driver.record(outcomes)
+            guard.check()
+    except BaseException:
+        runner.close(cancel=True)
+        raise
+    finally:
+        progress.close()
+    runner.close(cancel=False)
+    return progress
+
+
+def count_items(offers: Path, locales: int) -> int:
+    """Return how many items the batch has: non-blank lines times locales."""
+    with offers.open("rb") as fh:
+        return sum(1 for raw in fh if raw.strip()) * locales
+
+
+def remove_temp_files(out_dir: Path) -> int:
+    """Delete temp files a killed run left in ``out_dir``; return how many."""
+    if not out_dir.is_dir():
+        return 0
+    removed = 0
+    for path in out_dir.iterdir():
+        if _TEMP_RE.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def file_sha256(path: Path) -> str | None:
+    """Return the hex sha256 of the file at ``path``, or None if it cannot be read."""
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+class _Driver:
+    """Write outcomes: images atomically, manifest lines durably, progress counts."""
+
+    def __init__(self, out_dir: Path, manifest: Manifest, progress: Progress, run: str) -> None:
+        self.out_dir = out_dir
+        self.manifest = manifest
+        self.progress = progress
+        self.run = run
+
+    def prepared(self, chunk: list[Item]) -> list[Item]:
+        """Return ``chunk`` with ``expect_hash`` set where the existing output is verified."""
+        return [self._expect(item) for item in chunk]
+
+    def _expect(self, item: Item) -> Item:
+        prev = self.manifest.previous.get((item.offer_id, item.locale))
+        if (prev is None or prev.status not in ("ok", "skipped") or prev.path != item.name
+                or not prev.sha256 or not prev.input_hash):
+            return item
+        if file_sha256(self.out_dir / item.name) != prev.sha256:
+            return item
+        return replace(item, expect_hash=prev.input_hash)
+
+    def failed(self, failure: Failure) -> None:
+        """Record an item that could not even be planned."""
+        rec = Record(failure.offer_id, failure.locale, failure.line, "error",
+                     error=failure.error, run=self.run)
+        self.manifest.append([rec])
+        self.progress.update("error")
+
+    def record(self, outcomes: list[Outcome]) -> None:
+        """Write the images of ``outcomes`` and append their manifest lines."""
+        records = [self._record(o) for o in outcomes]
+        self.manifest.append(records)
+        for rec in records:
+            self.progress.update(rec.status)
+
+    def _record(self, o: Outcome) -> Record:
+        item = o.item
+        base = Record(item.offer_id, item.locale, item.line, o.status, input_hash=o.input_hash,
+                      warnings=o.warnings, ms=o.ms, run=self.run)
+        if o.status == "ok" and o.data is not None:
+            start = time.perf_counter()
+            write_atomic(self.out_dir / item.name, o.data)
+            ms = o.ms + (time.perf_counter() - start) * 1000
+            sha = hashlib.sha256(o.data).hexdigest()
+            return replace(base, path=item.name, sha256=sha, ms=ms)
+        if o.status == "skipped":
+            prev = self.manifest.previous[(item.offer_id, item.locale)]
+            return replace(base, path=prev.path, sha256=prev.sha256, warnings=prev.warnings)
+        return replace(base, status="error", error=o.error or "unknown error")
+
+
+def _locales(locales: tuple[str, ...] | None) -> tuple[str | None, ...]:
+    if locales is None:
+        return (None,)
+    if not locales:
+        raise InvalidInputError([("--locales", "give at least one locale, e.g. en,pl")])
+    bad = [loc for loc in locales if not LOCALE_RE.match(loc)]
+    if bad:
+        raise InvalidInputError([("--locales", f"not a locale: {bad[0]!r}")])
+    if len(set(locales)) != len(locales):
+        raise InvalidInputError([("--locales", "a locale is given twice")])
+    return tuple(locales)
+
+
+def _settings(options: BatchOptions, fmt: str) -> Settings:
+    dirs = (BUNDLED_FONTS_DIR, *options.config.font_dirs)
+    run = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "/" + uuid.uuid4().hex[:8]
+    return Settings(
+        run_id=run, config=options.config, template=options.template, format=fmt,
+        quality=options.quality, scale=options.scale, strict=options.strict,
+        context=options.context, collections=options.collections, force=options.force,
+        font_fingerprint=font_dirs_fingerprint(dirs),
+    )
+
+
+def _runner(options: BatchOptions, settings: Settings) -> Runner:
+    if options.executor == "dask":
+        assert options.scheduler is not None
+        return DaskRunner(settings, options.scheduler, options.jobs)
+    jobs = options.jobs or default_jobs()
+    if jobs < 1:
+        raise InvalidInputError([("--jobs", "must be at least 1")])
+    return InlineRunner(settings) if jobs == 1 else PoolRunner(settings, jobs)
+
+
+def _group_key(template: Mapping[str, Any] | None) -> Any:
+    if template is not None:
+        return lambda item: ()
+    return lambda item: resource_key(item.offer.get("image_template"))

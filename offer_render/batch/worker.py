@@ -1,0 +1,197 @@
+"""Render a chunk of items in a warm worker: take Items and the batch Settings, return Outcomes.
+
+A worker process keeps one :class:`~offer_render.api.Renderer` (font database,
+parsed-font caches) and one :class:`MemoFetcher` for the whole batch, made once
+per process (by the pool's initializer, or on a Dask worker's first task), so
+each stylesheet, font and background is fetched once per worker. Workers never
+write files: they return the encoded bytes, and the driver writes them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from offer_render.batch.inputhash import InputHasher
+from offer_render.batch.memofetch import MemoFetcher
+from offer_render.batch.plan import Item
+from offer_render.config import RendererConfig
+from offer_render.errors import OfferRenderError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every item of one batch run is rendered with (sent to each worker once)."""
+
+    run_id: str
+    config: RendererConfig
+    template: Mapping[str, Any] | None = None
+    """``--template`` for every offer; None: each offer's own ``image_template``."""
+    format: str = "png"
+    quality: int | None = None
+    scale: float = 1.0
+    strict: bool = False
+    context: Mapping[str, Any] | None = None
+    collections: Sequence[Mapping[str, Any]] | None = None
+    force: bool = False
+    font_fingerprint: str = ""
+
+    def hash_options(self) -> dict[str, Any]:
+        """Return the render options that go into the input hash."""
+        return {
+            "format": self.format, "quality": self.quality, "scale": self.scale,
+            "strict": self.strict, "context": self.context, "collections": self.collections,
+            "default_locale": self.config.default_locale,
+            "limits": asdict(self.config.limits), "fonts": self.font_fingerprint,
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker did with one item: status, input hash, encoded bytes or error."""
+
+    item: Item
+    status: str
+    """``ok`` (``data`` holds the image), ``skipped`` (up to date) or ``error``."""
+    input_hash: str | None = None
+    data: bytes | None = None
+    error: str | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    ms: float = 0.0
+
+
+class WorkerState:
+    """A warm renderer, its memoizing fetcher and the input hasher, for one batch run."""
+
+    def __init__(self, settings: Settings) -> None:
+        from offer_render.api import Renderer
+
+        config = settings.config
+        self.settings = settings
+        self.renderer = Renderer(config)
+        # In front of the renderer's own fetcher (policy, memory and disk caches with HTTP
+        # revalidation): one snapshot of every resource for the run, shared by the input
+        # hash and the render, so both see the same bytes.
+        self.fetcher = MemoFetcher(self.renderer.fetcher)
+        self.renderer.fetcher = self.fetcher
+        self.hasher = InputHasher(self.fetcher, config.limits)
+        self.options = settings.hash_options()
+
+    def process(self, item: Item) -> Outcome:
+        """Hash ``item``'s inputs; render it unless its existing output is up to date."""
+        start = time.perf_counter()
+        s = self.settings
+        try:
+            digest = self.hasher.input_hash(
+                offer=item.offer, template=s.template, locale=item.locale, options=self.options)
+        except Exception as exc:  # a bug in hashing must not stop the batch
+            return Outcome(item, "error", error=f"input hash: {_describe(exc)}", ms=_ms(start))
+        if item.expect_hash == digest and not s.force:
+            return Outcome(item, "skipped", digest, ms=_ms(start))
+        try:
+            result = self.renderer.render(
+                s.template, item.offer, format=s.format, quality=s.quality, locale=item.locale,
+                scale=s.scale, strict=s.strict, context=s.context, collections=s.collections,
+            )
+        except OfferRenderError as exc:
+            return Outcome(item, "error", digest, error=str(exc), ms=_ms(start))
+        except Exception as exc:  # a bug on one offer must not stop the batch
+            return Outcome(item, "error", digest, error=f"internal error: {_describe(exc)}",
+                           ms=_ms(start))
+        return Outcome(item, "ok", digest, result.data, warnings=report_warnings(result.report),
+                       ms=_ms(start))
+
+
+def report_warnings(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the report's warnings, the canvas's and every rectangle's, in one list."""
+    found = list(report.get("warnings", []))
+    for rect in report.get("rectangles", []):
+        found.extend(rect.get("warnings", []))
+    return found
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+# --- process-local state -----------------------------------------------------------
+
+_STATES: dict[str, WorkerState] = {}
+_STATES_LOCK = threading.Lock()
+_KEEP = 4
+"""Runs whose warm state a (Dask) worker keeps. Default: 4."""
+
+
+def state_for(settings: Settings) -> WorkerState:
+    """Return this process's warm state for ``settings``' run, making it on first use."""
+    with _STATES_LOCK:
+        state = _STATES.get(settings.run_id)
+        if state is None:
+            while len(_STATES) >= _KEEP:
+                _STATES.pop(next(iter(_STATES)))
+            state = _STATES[settings.run_id] = WorkerState(settings)
+        return state
+
+
+def process_chunk(items: Sequence[Item], settings: Settings) -> list[Outcome]:
+    """Return the outcome of every item of one chunk (the task a Dask worker runs)."""
+    state = state_for(settings)
+    return [state.process(item) for item in items]
+
+
+# --- local process pool -------------------------------------------------------------
+
+_POOL_SETTINGS: Settings | None = None
+
+
+def init_pool_worker(
+    settings: Settings, lifeline: Connection, inherited_write_end: int | None = None
+) -> None:
+    """Set up a pool worker: ignore Ctrl-C (the driver stops the pool), exit when the
+    driver is gone, and make the warm state now, before the first task.
+
+    ``lifeline`` is the read end of a pipe whose write end only the driver holds:
+    it reads end-of-file as soon as the driver dies, even by SIGKILL. A forked
+    worker inherits the write end too and closes it (``inherited_write_end``).
+    """
+    global _POOL_SETTINGS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker has the driver's handler
+    if inherited_write_end is not None:
+        os.close(inherited_write_end)
+    _POOL_SETTINGS = settings
+    _watch_driver(lifeline)
+    state_for(settings)
+
+
+def run_pool_chunk(items: Sequence[Item]) -> list[Outcome]:
+    """Return the outcome of every item of one chunk (the task a pool worker runs)."""
+    assert _POOL_SETTINGS is not None, "init_pool_worker was not run"
+    return process_chunk(items, _POOL_SETTINGS)
+
+
+def _watch_driver(lifeline: Connection) -> None:
+    """Exit at once when the driver is gone, rather than render for nobody.
+
+    The parent process is no sign: forkserver workers are children of the
+    forkserver, which outlives the driver as long as any worker does.
+    """
+
+    def watch() -> None:
+        try:
+            while True:
+                lifeline.recv_bytes()
+        except (EOFError, OSError):
+            os._exit(1)
+
+    threading.Thread(target=watch, name="offer-render-lifeline", daemon=True).start()

@@ -1,0 +1,352 @@
+"""offer-render batch: broken offers, resume, incremental re-renders, interruption, parts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from offer_render.batch import BatchOptions, run_batch
+from offer_render.batch.inputhash import InputHasher
+from offer_render.batch.manifest import Record, open_manifest
+from offer_render.batch.memofetch import MemoFetcher
+from offer_render.batch.plan import output_name
+from offer_render.batch.reader import read_stream
+from offer_render.config import Limits, NetworkPolicy, RendererConfig
+from offer_render.errors import InvalidInputError, ResourceError
+from offer_render.resources.fetch import PolicyFetcher
+from tests.conftest import FIXTURES_DIR, LocalServer
+from tests.helpers.batchdata import (
+    BROKEN_KINDS,
+    latest,
+    outputs,
+    read_manifest,
+    small_offer,
+    temp_files,
+    write_offers,
+)
+
+CLI = [sys.executable, "-c", "from offer_render.cli.main import main; main()"]
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OFFER_RENDER_DEBUG": ""}
+    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env=env)
+
+
+def local_options(offers: Path, out: Path, **kw: object) -> BatchOptions:
+    policy = NetworkPolicy(allow_local_files=True, base_dir=offers.parent)
+    return BatchOptions(offers=offers, out_dir=out, config=RendererConfig(network=policy),
+                        progress="none", **kw)  # type: ignore[arg-type]
+
+
+def test_thousand_offers_ten_broken_then_resume_then_one_change(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    offers = inputs / "offers.jsonl"
+    broken = write_offers(offers, 1000, broken_every=97, missing_font_every=50)
+    assert sorted(broken.values()) == sorted(BROKEN_KINDS)
+    out = tmp_path / "out"
+
+    start = time.monotonic()
+    done = run_cli("batch", str(offers), "--out", str(out), "--jobs", "2", cwd=tmp_path)
+    first_run = time.monotonic() - start
+    assert done.returncode == 3, done.stderr
+    assert "10 of 1000 items failed" in done.stderr
+    assert first_run < 60
+    images = outputs(out)
+    assert len(images) == 990
+    records = read_manifest(out / "manifest.jsonl")
+    assert len(records) == 1000
+    errors = {r["line"]: r["error"] for r in records if r["status"] == "error"}
+    assert sorted(errors) == sorted(broken)
+    assert [r for r in records if r["status"] == "ok"].__len__() == 990
+    for record in records:
+        if record["status"] == "ok":
+            assert hashlib.sha256(images[record["path"]]).hexdigest() == record["sha256"]
+            assert len(record["input_hash"]) == 64
+            assert record["ms"] > 0
+    by_kind = {kind: errors[line] for line, kind in broken.items()}
+    assert "invalid JSON" in by_kind["invalid_json"]
+    assert "duplicate offer id 'offer-0000'" in by_kind["duplicate_id"]
+    assert "font_size" in by_kind["negative_font_size"]
+    assert "background_url" in by_kind["undecodable_background"]
+    assert "no such file" in by_kind["missing_background"]
+    # a stylesheet that cannot be had is a warning in lenient mode, not an error
+    warned = [r for r in records if any(w["code"] == "font_unavailable" for w in r["warnings"])]
+    assert warned
+    assert all(r["status"] == "ok" for r in warned)
+    assert temp_files(out) == []
+
+    # a re-run renders nothing
+    again = run_cli("batch", str(offers), "--out", str(out), "--jobs", "2", cwd=tmp_path)
+    assert again.returncode == 3
+    second = read_manifest(out / "manifest.jsonl")[1000:]
+    assert len(second) == 1000
+    assert sum(r["status"] == "skipped" for r in second) == 990
+    assert sum(r["status"] == "error" for r in second) == 10
+    assert outputs(out) == images
+    skipped = next(r for r in second if r["status"] == "skipped")
+    assert all(skipped[key] for key in ("sha256", "path", "input_hash"))
+
+    # changing one offer re-renders only that one
+    lines = offers.read_text().splitlines()
+    changed = json.loads(lines[10])
+    changed["name"]["en"] = "Changed"
+    lines[10] = json.dumps(changed)
+    offers.write_text("\n".join(lines) + "\n")
+    third_run = run_cli("batch", str(offers), "--out", str(out), "--jobs", "2", "--quiet",
+                        cwd=tmp_path)
+    assert third_run.returncode == 3
+    assert third_run.stderr.count("\n") == 1  # --quiet: only the failure line
+    third = read_manifest(out / "manifest.jsonl")[2000:]
+    rendered = [r for r in third if r["status"] == "ok"]
+    assert [r["offer_id"] for r in rendered] == [changed["id"]]
+    assert sum(r["status"] == "skipped" for r in third) == 989
+    after = outputs(out)
+    assert after[f"{changed['id']}.png"] != images[f"{changed['id']}.png"]
+    assert {k: v for k, v in after.items() if k != f"{changed['id']}.png"} == {
+        k: v for k, v in images.items() if k != f"{changed['id']}.png"}
+
+
+def test_force_renders_all_and_a_tampered_output_is_rendered_again(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    write_offers(offers, 12)
+    out = tmp_path / "out"
+    assert run_batch(local_options(offers, out, jobs=1)).ok == 12
+    (out / "offer-0003.png").write_bytes(b"tampered")
+    (out / "offer-0004.png").unlink()
+    summary = run_batch(local_options(offers, out, jobs=1))
+    assert (summary.ok, summary.skipped, summary.error) == (2, 10, 0)
+    assert (out / "offer-0003.png").read_bytes().startswith(b"\x89PNG")
+    forced = run_batch(local_options(offers, out, jobs=1, force=True))
+    assert (forced.ok, forced.skipped) == (12, 0)
+
+
+def test_locales_name_outputs_and_render_each_language(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    write_offers(offers, 3)
+    out = tmp_path / "out"
+    done = run_cli("batch", str(offers), "--out", str(out), "--locales", "en,pl", "--format",
+                   "jpeg", "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "6 items: 6 rendered" in done.stdout
+    names = sorted(outputs(out))
+    assert names == sorted(f"offer-000{i}-{loc}.jpg" for i in range(3) for loc in ("en", "pl"))
+    assert outputs(out)["offer-0001-en.jpg"] != outputs(out)["offer-0001-pl.jpg"]
+    records = read_manifest(out / "manifest.jsonl")
+    assert {(r["offer_id"], r["locale"]) for r in records} == {
+        (f"offer-000{i}", loc) for i in range(3) for loc in ("en", "pl")}
+
+
+def test_template_option_applies_one_template_to_every_offer(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    write_offers(offers, 4)
+    template = small_offer(0, width=30, height=20)["image_template"]
+    (tmp_path / "t.json").write_text(json.dumps(template))
+    out = tmp_path / "out"
+    done = run_cli("batch", str(offers), "--out", str(out), "--template", "t.json", "--jobs", "2",
+                   "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    from PIL import Image
+
+    assert {Image.open(out / n).size for n in outputs(out)} == {(30, 20)}
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
+def test_killed_midway_then_resumed_gives_the_uninterrupted_output(
+    tmp_path: Path, how: signal.Signals
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    offers = inputs / "offers.jsonl"
+    write_offers(offers, 600, broken_every=150, width=400, height=300)
+    reference, resumed = tmp_path / "reference", tmp_path / "resumed"
+    assert run_cli("batch", str(offers), "--out", str(reference), "--jobs", "2", "--quiet",
+                   cwd=tmp_path).returncode == 3
+
+    env = {**os.environ, "OFFER_RENDER_DEBUG": ""}
+    proc = subprocess.Popen([*CLI, "batch", str(offers), "--out", str(resumed), "--jobs", "2"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    manifest = resumed / "manifest.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if manifest.exists() and manifest.read_bytes().count(b"\n") >= 60:
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the batch finished before it could be interrupted"
+    proc.send_signal(how)
+    _, stderr = proc.communicate(timeout=60)
+    if how == signal.SIGINT:
+        assert proc.returncode == 128 + signal.SIGINT
+        assert "interrupted by SIGINT; run the same command again to resume" in stderr
+        assert "Traceback" not in stderr
+        assert temp_files(resumed) == []
+    else:
+        assert proc.returncode == -signal.SIGKILL
+        # what a kill in the middle of writes can leave: a temp file, half a manifest line
+        (resumed / ".offer-0001.png.k1ll3d.tmp").write_bytes(b"half an image")
+        with manifest.open("ab") as fh:
+            fh.write(b'{"offer_id": "offer-00')
+    interrupted = len(manifest.read_bytes().splitlines())
+    assert 0 < interrupted < 600
+
+    done = run_cli("batch", str(offers), "--out", str(resumed), "--jobs", "2", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert temp_files(resumed) == []
+    ref_images, got_images = outputs(reference), outputs(resumed)
+    assert sorted(got_images) == sorted(ref_images)
+    assert {k: hashlib.sha256(v).hexdigest() for k, v in got_images.items()} == {
+        k: hashlib.sha256(v).hexdigest() for k, v in ref_images.items()}
+    final = latest(read_manifest(manifest))  # every line complete JSON
+    assert len(final) == 600
+    assert sum(r["status"] == "error" for r in final.values()) == 3
+    assert all(r["status"] in ("ok", "skipped") for r in final.values() if r["error"] is None)
+    last_run = read_manifest(manifest)[-600:]
+    assert sum(r["status"] == "skipped" for r in last_run) >= 1  # work done before is kept
+
+
+def test_web_fonts_are_fetched_once_and_hashed(http_server: LocalServer, tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    lines = []
+    for i in range(6):
+        offer = small_offer(i, width=200, height=60)
+        rect = offer["image_template"]["rectangles"][0]
+        rect["font_url"] = http_server.url("/fonts/raleway.css")
+        rect["font_family"] = "Raleway, sans-serif"
+        lines.append(json.dumps(offer))
+    offers.write_text("\n".join(lines) + "\n")
+    log: list[str] = http_server.httpd.request_log  # type: ignore[attr-defined]
+    before = len(log)
+    policy = NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"}))
+    out = tmp_path / "out"
+    summary = run_batch(BatchOptions(offers=offers, out_dir=out, jobs=1, progress="none",
+                                     config=RendererConfig(network=policy)))
+    assert summary.ok == 6
+    fetched = log[before:]
+    assert fetched.count("/fonts/raleway.css") == 1
+    assert all(fetched.count(path) == 1 for path in fetched)
+    faces = {r["status"] for r in read_manifest(out / "manifest.jsonl")}
+    assert faces == {"ok"}
+
+
+def test_input_hash_follows_font_and_background_bytes(tmp_path: Path) -> None:
+    for name in ("raleway.css", "Raleway-VF.ttf", "Raleway-Italic-VF.ttf"):
+        (tmp_path / name).write_bytes((FIXTURES_DIR / "fonts" / name).read_bytes())
+    (tmp_path / "raleway.css").write_text(
+        (FIXTURES_DIR / "fonts" / "raleway.css").read_text().replace("../fonts/", ""))
+    (tmp_path / "bg.png").write_bytes((FIXTURES_DIR / "backgrounds" / "chelsea.png").read_bytes())
+    offer = small_offer(1, background="bg.png")
+    rect = offer["image_template"]["rectangles"][0]
+    rect["font_url"], rect["font_family"] = "raleway.css", "Raleway, serif"
+    policy = NetworkPolicy(allow_local_files=True, base_dir=tmp_path)
+
+    def digest() -> str:
+        fetcher = MemoFetcher(PolicyFetcher(policy, Limits(), "test"))
+        return InputHasher(fetcher, Limits()).input_hash(
+            offer=offer, template=None, locale="en", options={})
+
+    first = digest()
+    assert digest() == first
+    hasher = InputHasher(MemoFetcher(PolicyFetcher(policy, Limits(), "test")), Limits())
+    resources = hasher.resources(offer["image_template"])
+    assert any(url.endswith("Raleway-VF.ttf") for url in resources["stylesheets"]["raleway.css"]
+               ["fonts"])
+    with (tmp_path / "Raleway-VF.ttf").open("ab") as fh:
+        fh.write(b"\0")
+    second = digest()
+    assert second != first
+    (tmp_path / "bg.png").write_bytes((FIXTURES_DIR / "backgrounds" / "coffee.jpg").read_bytes())
+    assert digest() != second
+
+
+def test_memo_fetcher_remembers_bytes_and_failures(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    class Counting:
+        def fetch(self, url: str, *, max_bytes: int, what: str) -> object:
+            calls.append(url)
+            return PolicyFetcher(NetworkPolicy(allow_local_files=True, base_dir=tmp_path),
+                                 Limits(), "test").fetch(url, max_bytes=max_bytes, what=what)
+
+    (tmp_path / "a.css").write_text("/* a */")
+    memo = MemoFetcher(Counting())  # type: ignore[arg-type]
+    assert memo.fetch("a.css", max_bytes=100, what="stylesheet").data == b"/* a */"
+    assert memo.digest("a.css", max_bytes=100, what="stylesheet").startswith("sha256:")
+    for _ in range(2):
+        with pytest.raises(ResourceError, match="no such file"):
+            memo.fetch("b.css", max_bytes=100, what="stylesheet")
+    assert calls == ["a.css", "b.css"]
+
+
+def test_manifest_cuts_a_partial_last_line_and_keeps_the_latest_record(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.jsonl"
+    first = Record("a", None, 1, "ok", path="a.png", sha256="1" * 64, input_hash="2" * 64)
+    later = Record("a", None, 1, "error", error="boom")
+    path.write_bytes(first.to_json() + later.to_json() + b'{"offer_id": "b", "sta')
+    manifest = open_manifest(path)
+    try:
+        assert manifest.previous[("a", None)].status == "error"
+        manifest.append([Record("b", None, 2, "ok")])
+        with pytest.raises(InvalidInputError, match="another batch"):
+            open_manifest(path)
+    finally:
+        manifest.close()
+    lines = path.read_bytes().splitlines()
+    assert len(lines) == 3
+    assert all(json.loads(line) for line in lines)
+
+
+def test_reader_reports_bad_lines_and_skips_blank_ones() -> None:
+    import io
+
+    raw = b'\xef\xbb\xbf{"id": 1}\n\n  \n{"id": \n\xff\xfe\n[1]\n'
+    lines = list(read_stream(io.BytesIO(raw)))
+    assert [line.number for line in lines] == [1, 4, 5, 6]
+    assert lines[0].value == {"id": 1}
+    assert "invalid JSON" in (lines[1].error or "")
+    assert lines[2].error == "line 5: not UTF-8 text"
+    assert lines[3].value == [1, 2, 3][:1]
+    long_line = list(read_stream(io.BytesIO(b"x" * 50 + b"\n{}\n"), max_line_bytes=10))
+    assert long_line[0].error == "line 1: longer than 10 bytes"
+    assert long_line[1].value == {}
+
+
+@pytest.mark.parametrize(("oid", "locale", "name"), [
+    ("123", None, "123.png"),
+    ("a/b", "pl", "a%2Fb-pl.png"),
+    ("../etc/passwd", None, "%2E.%2Fetc%2Fpasswd.png"),
+    ("zażółć", "pt-BR", "za%C5%BC%C3%B3%C5%82%C4%87-pt-BR.png"),
+])
+def test_output_names_are_one_safe_file_name(oid: str, locale: str | None, name: str) -> None:
+    assert output_name(oid, locale, "png") == name
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--locales", "en,../x"], "--locales: not a locale"),
+    (["--format", "bmp"], "format: must be one of"),
+    (["--scheduler", "tcp://x:1"], "--scheduler needs --executor dask"),
+    (["--executor", "dask"], "needs a scheduler address"),
+])
+def test_usage_errors_are_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    offers = tmp_path / "offers.jsonl"
+    write_offers(offers, 2)
+    done = run_cli("batch", str(offers), "--out", str(tmp_path / "out"), *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_offers_file_is_exit_2(tmp_path: Path) -> None:
+    done = run_cli("batch", "nope.jsonl", "--out", "out", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "nope.jsonl: no such file" in done.stderr
