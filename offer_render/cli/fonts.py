@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from offer_render.cli.main import make_config, network_options, read_json
+from offer_render.cli.options import make_config, network_options, read_json
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import InvalidInputError, ResourceError
 from offer_render.template.models import ImageTemplate

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from offer_render.cli.main import make_config, network_options
+from offer_render.cli.options import make_config, network_options
 
 
 @click.command()

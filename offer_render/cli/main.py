@@ -9,50 +9,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from offer_render.cli.batch import command as batch_command
 from offer_render.cli.files import write_atomic
-from offer_render.config import NetworkPolicy, RendererConfig
+from offer_render.cli.fonts import command as fonts_command
+from offer_render.cli.lint import command as lint_command
+from offer_render.cli.options import make_config, network_options, read_json
+from offer_render.cli.preview import command as preview_command
 from offer_render.errors import InvalidInputError, OfferRenderError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def network_options(func: F) -> F:
-    """Add the network policy flags every subcommand shares."""
-    func = click.option(
-        "--allow-host", "allow_hosts", multiple=True, metavar="HOST",
-        help="Allow this host even if it is private or loopback (repeatable).",
-    )(func)
-    func = click.option("--offline", is_flag=True, help="Use only cached or local resources.")(func)
-    func = click.option(
-        "--font-dir", "font_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-        help="Extra folder of installed fonts (repeatable).",
-    )(func)
-    return func
-
-
-def make_config(
-    allow_hosts: tuple[str, ...], offline: bool, font_dirs: tuple[Path, ...], base_dir: Path
-) -> RendererConfig:
-    """Return the configuration the CLI renders with: local files allowed, for designers."""
-    policy = NetworkPolicy(
-        allow_hosts=frozenset(allow_hosts), offline=offline, allow_local_files=True,
-        base_dir=base_dir,
-    )
-    return RendererConfig(network=policy, font_dirs=font_dirs)
-
-
-def read_json(path: Path) -> Any:
-    """Return the JSON in ``path``, or raise InvalidInputError naming the file."""
-    from offer_render.template.validate import load_json_file
-
-    return load_json_file(path)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,6 +36,8 @@ def cli() -> None:
 @click.option("--offer", "offer_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Offer JSON whose data fills the placeholders.")
 @click.option("--locale", default=None, help="Render locale, e.g. en, pl, pt-BR.")
+@click.option("--locales", "locales_csv", default=None, metavar="L1,L2",
+              help="Render each locale to OUT-STEM-LOCALE.EXT (reports: REPORT-STEM-LOCALE.json).")
 @click.option("--format", "fmt", default="png", show_default=True,
               help="png, jpeg, webp or avif.")
 @click.option("--scale", default=1.0, show_default=True, type=float, help="2 gives an @2x image.")
@@ -85,6 +57,7 @@ def render(
     template: Path,
     offer_path: Path | None,
     locale: str | None,
+    locales_csv: str | None,
     fmt: str,
     scale: float,
     quality: int | None,
@@ -112,21 +85,51 @@ def render(
     if collections is not None and not isinstance(collections, list):
         raise InvalidInputError([(str(collections_path), "must hold a JSON list")])
     fmt = normalize_format(fmt)
+    locales = _locales_option(locale, locales_csv)
     config = make_config(allow_hosts, offline, font_dirs, template.resolve().parent)
-    result = Renderer(config).render(
-        data, offer, locale=locale, format=fmt, scale=scale, quality=quality, strict=strict,
-        context=context, collections=collections,
-    )
+    renderer = Renderer(config)
+    options: dict[str, Any] = {
+        "format": fmt, "scale": scale, "quality": quality, "strict": strict,
+        "context": context, "collections": collections,
+    }
     out = output or Path(f"{template.stem}.{'jpg' if fmt == 'jpeg' else fmt}")
-    if report_path:
-        write_atomic(report_path, json.dumps(result.report, indent=2, ensure_ascii=False).encode())
-    write_atomic(out, result.data)
-    warnings = [w for w in result.report["warnings"]]
-    for rect in result.report["rectangles"]:
-        warnings.extend(rect["warnings"])
-    for w in warnings:
-        click.echo(f"warning: {w.get('path', '')}: {w['message']}", err=True)
-    click.echo(f"{out} {result.width}x{result.height} {result.format}")
+    if locales is None:
+        results = {"": renderer.render(data, offer, locale=locale, **options)}
+    else:  # every locale renders before any file is written
+        results = dict(renderer.render_locales(data, offer, locales=locales, **options))
+    for loc, result in results.items():
+        suffix = f"-{loc}" if loc else ""
+        out_file = out.with_name(f"{out.stem}{suffix}{out.suffix}")
+        if report_path:
+            report_file = report_path.with_name(f"{report_path.stem}{suffix}{report_path.suffix}")
+            payload = json.dumps(result.report, indent=2, ensure_ascii=False).encode()
+            write_atomic(report_file, payload)
+        write_atomic(out_file, result.data)
+        warnings = [w for w in result.report["warnings"]]
+        for rect in result.report["rectangles"]:
+            warnings.extend(rect["warnings"])
+        for w in warnings:
+            click.echo(f"warning: {w.get('path', '')}: {w['message']}", err=True)
+        click.echo(f"{out_file} {result.width}x{result.height} {result.format}")
+
+
+_LOCALE_NAME = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*")
+
+
+def _locales_option(locale: str | None, locales_csv: str | None) -> list[str] | None:
+    """Return the locales of ``--locales`` (None without it); it excludes ``--locale``."""
+    if locales_csv is None:
+        return None
+    if locale is not None:
+        msg = "--locale and --locales cannot be used together"
+        raise click.UsageError(msg)
+    locales = [part.strip() for part in locales_csv.split(",") if part.strip()]
+    bad = [loc for loc in locales if len(loc) > 35 or not _LOCALE_NAME.fullmatch(loc)]
+    if not locales or bad:
+        shown = f": {', '.join(map(repr, bad))}" if bad else ""
+        msg = f"--locales needs comma-separated locale names such as en,pl,pt-BR{shown}"
+        raise click.UsageError(msg)
+    return locales
 
 
 @cli.command()
@@ -139,10 +142,17 @@ def demo(out_dir: Path) -> None:
     run_demo(out_dir)
 
 
+cli.add_command(batch_command)
+cli.add_command(preview_command)
+cli.add_command(lint_command)
+cli.add_command(fonts_command)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; print errors as one line and exit with the SPEC's code."""
     try:
-        cli.main(args=argv, prog_name="offer-render", standalone_mode=False)
+        rc = cli.main(args=argv, prog_name="offer-render", standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
