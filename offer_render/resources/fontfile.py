@@ -11,18 +11,17 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
-import threading
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import brotli  # type: ignore[import-untyped]
 from fontTools.misc import sstruct
 from fontTools.ttLib import TTCollection, TTFont
 from fontTools.ttLib.woff2 import WOFF2DirectoryEntry, woff2DirectoryFormat, woff2DirectorySize
 
+from offer_render.cache import BoundedCache
 from offer_render.config import Limits
 from offer_render.resources.types import FontFace, FontMetrics
 
@@ -43,32 +42,15 @@ _MEMO_SIZE = 64
 _V = TypeVar("_V")
 
 
-class BoundedMemo:
-    """A small thread-safe LRU dict: ``get_or_make(key, make)`` computes a value once."""
+class BoundedMemo(BoundedCache[Any]):
+    """A small thread-safe LRU memo bounded by entry count: ``get_or_make(key, make)``."""
 
     def __init__(self, size: int = _MEMO_SIZE) -> None:
-        self._size = size
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(size, lambda _value: 1)
 
     def get_or_make(self, key: Hashable, make: Callable[[], _V]) -> _V:
         """Return the value stored under ``key``, making and storing it on a miss."""
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]  # type: ignore[no-any-return]
-        value = make()  # outside the lock: parsing may take a while
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        """Forget every entry."""
-        with self._lock:
-            self._data.clear()
+        return cast(_V, super().get_or_make(key, make))
 
 
 @dataclass(frozen=True)
