@@ -9,33 +9,37 @@ in ems and multiplied by any size the layout tries.
 
 from __future__ import annotations
 
-import threading
-
 import uharfbuzz as hb
 
+from offer_render.cache import BoundedCache
 from offer_render.resources.types import FontFace
 
 _SUBUNITS = 64
 """HarfBuzz works in integers; scale fonts to 64 units per font unit for precision."""
 
-_lock = threading.Lock()
-_fonts: dict[str, tuple[hb.Font, int]] = {}
+FONT_BYTES = 96 * 1024 * 1024
+"""Font data the shared HarfBuzz fonts may hold, least recently used dropped first.
+Default: 96 MiB (every bundled face plus dozens of web fonts)."""
+
+_fonts: BoundedCache[tuple[hb.Font, int, int]] = BoundedCache(
+    FONT_BYTES, lambda value: 1024 + value[2]
+)
+"""face key -> (HarfBuzz font, units per em, bytes of font data)."""
 
 
 def _hb_font(face: FontFace) -> tuple[hb.Font, int]:
     """Return the HarfBuzz font of ``face`` (variations applied) and its units per em."""
     cached = _fonts.get(face.key)
     if cached is not None:
-        return cached
+        return cached[0], cached[1]
     hb_face = hb.Face(hb.Blob(face.data), face.index)
     font = hb.Font(hb_face)
     upem = hb_face.upem
     font.scale = (upem * _SUBUNITS, upem * _SUBUNITS)
     if face.variation:
         font.set_variations(dict(face.variation))
-    with _lock:
-        _fonts.setdefault(face.key, (font, upem))
-        return _fonts[face.key]
+    _fonts.put(face.key, (font, upem, len(face.data)))
+    return font, upem
 
 
 def em_advances(
@@ -64,5 +68,4 @@ def em_advances(
 
 def clear_fonts() -> None:
     """Forget every HarfBuzz font (for cold-start benchmarks and tests)."""
-    with _lock:
-        _fonts.clear()
+    _fonts.clear()

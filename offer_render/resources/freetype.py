@@ -16,9 +16,10 @@ from PIL import ImageFont, features
 from offer_render.errors import RenderError
 from offer_render.resources.types import FontFace
 
-_CACHE_SIZE = 256
-"""Font objects kept per thread. Default: 256 (a template rarely uses more than a
-dozen (face, size) pairs; fit=shrink tries about ten sizes per rectangle)."""
+_CACHE_BYTES = 48 * 1024 * 1024
+"""Font data the FreeType fonts of one thread may hold (each font object keeps its own
+copy of the face's bytes). Default: 48 MiB per thread: a dozen sizes of the CJK face, or
+hundreds of ordinary ones; least recently used dropped first."""
 
 _local = threading.local()
 
@@ -107,9 +108,16 @@ def get_font(face: FontFace, size: float) -> ImageFont.FreeTypeFont:
     if face.variation:
         _apply_variation(font, face)
     cache[key] = font
-    if len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
+    _local.bytes = getattr(_local, "bytes", 0) + len(face.data)
+    while _local.bytes > _CACHE_BYTES and len(cache) > 1:
+        _, old = cache.popitem(last=False)
+        _local.bytes -= _font_bytes(old)
     return font
+
+
+def _font_bytes(font: ImageFont.FreeTypeFont) -> int:
+    """Return the size of the font data a FreeType font object holds."""
+    return len(getattr(font, "font_bytes", b""))
 
 
 def _apply_variation(font: ImageFont.FreeTypeFont, face: FontFace) -> None:
@@ -130,4 +138,5 @@ def _apply_variation(font: ImageFont.FreeTypeFont, face: FontFace) -> None:
 def clear_fonts() -> None:
     """Forget this thread's FreeType fonts and the bitmap strike table (for benchmarks)."""
     _cache().clear()
+    _local.bytes = 0
     _STRIKES.clear()
