@@ -213,3 +213,22 @@ def test_decorations_sit_where_chromium_puts_them() -> None:
     assert decos["overline"].y == -2  # resting on the 16 px ascent: 2 px above the line
     assert decos["line-through"].y == pytest.approx(16 - 16 / 3 - 1)
     assert all(box.x == 0 and box.width == 40 for box in decos.values())
+
+
+def test_justify_spreads_cjk_text_between_characters() -> None:
+    # The box font has no ideographs, so each is drawn as its 6 px .notdef box; a face
+    # that claims them keeps fallback out of the way. Twelve in a 50 px line: eight fit
+    # (48 px), and the first line is spread by 2 px over its seven gaps.
+    face = box_face("CJK Box")
+    ideographs = "\u6bcf\u5929\u65e9\u4e0a\u90fd\u6709\u65b0\u9c9c\u7684\u5496\u5561\u548c"
+    cjk = type(face)(**{**face.__dict__,
+                        "coverage": face.coverage | frozenset(map(ord, ideographs))})
+    tree = lay((50, 40), [{"width": 50, "height": 40, "content": ideographs,
+                           "text_align": "justify"}], stack=stack_of(cjk))
+    first, last = tree.rects[0].lines
+    assert len(first.runs) == 8
+    assert first.box.right == pytest.approx(50)  # edge to edge
+    xs = [run.x for run in first.runs]
+    assert [b - a for a, b in zip(xs, xs[1:], strict=False)] == pytest.approx([6 + 2 / 7] * 7)
+    assert last.box.x == 0  # the last line is not spread
+    assert last.box.width == pytest.approx(24)

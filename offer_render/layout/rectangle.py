@@ -329,9 +329,10 @@ def _position(
     for line in draft.lines:
         line_height = line.above + line.below
         baseline = float(round(y + line.above))  # glyphs sit on whole device pixels vertically
-        x, gaps = _horizontal(rect.text_align, line, content)
+        visual = _visual_order(line)
+        x, gaps = _horizontal(rect.text_align, line, visual, content)
         runs = []
-        for seg in _visual_order(line):
+        for i, seg in enumerate(visual):
             runs.append(
                 GlyphRun(
                     text=seg.text,
@@ -346,7 +347,7 @@ def _position(
                 )
             )
             x += seg.width
-            if gaps and seg.text.endswith(" "):
+            if gaps and i + 1 < len(visual) and _expands(seg, visual[i + 1]):
                 x += gaps
         start = runs[0].x if runs else x
         end = runs[-1].x + runs[-1].width if runs else x
@@ -364,19 +365,47 @@ def _position(
     return out
 
 
-def _horizontal(align: str, line: _DraftLine, content: Box) -> tuple[float, float]:
-    """Return the line's starting x and the extra space to add after each space (justify)."""
+def _horizontal(
+    align: str, line: _DraftLine, visual: list[_Segment], content: Box
+) -> tuple[float, float]:
+    """Return the line's starting x and the space to add at each expansion opportunity."""
     free = content.width - line.width
     if align == "justify":
         if line.last_in_paragraph or free <= 0:
             align = "right" if line.base == "rtl" else "left"  # text-align-last: start
         else:
-            spaces = sum(1 for s in line.segments[:-1] if s.text.endswith(" "))
-            if spaces:
-                return content.x, free / spaces
+            count = sum(_expands(a, b) for a, b in zip(visual, visual[1:], strict=False))
+            if count:
+                return content.x, free / count
             align = "right" if line.base == "rtl" else "left"
     offset = {"left": 0.0, "center": free / 2, "right": free}[align]
     return content.x + offset, 0.0
+
+
+def _expands(left: _Segment, right: _Segment) -> bool:
+    """Return whether justification may widen the gap between two neighbouring segments.
+
+    As Chromium's ``text-justify: auto``: at word spaces, and on either side of a CJK
+    ideograph, kana or CJK punctuation (Chinese and Japanese justify between characters).
+    """
+    return (
+        left.text.endswith(" ") or right.text.startswith(" ")
+        or _is_cjk(left.text[-1]) or _is_cjk(right.text[0])
+    )
+
+
+def _is_cjk(ch: str) -> bool:
+    """Return whether ``ch`` is a CJK ideograph, kana, bopomofo or CJK punctuation."""
+    cp = ord(ch)
+    return (
+        0x2E80 <= cp <= 0x2FDF  # radicals
+        or 0x3000 <= cp <= 0x31FF  # CJK symbols and punctuation, kana, bopomofo
+        or 0x3400 <= cp <= 0x4DBF  # extension A
+        or 0x4E00 <= cp <= 0x9FFF  # unified ideographs
+        or 0xF900 <= cp <= 0xFAFF  # compatibility ideographs
+        or 0xFF00 <= cp <= 0xFF60  # fullwidth forms
+        or 0x20000 <= cp <= 0x3FFFF  # supplementary ideographs
+    )
 
 
 def _visual_order(line: _DraftLine) -> list[_Segment]:
