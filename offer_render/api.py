@@ -87,7 +87,10 @@ class Renderer:
         self.config = config or RendererConfig()
         budgets = self.config.caches
         if fetcher is None:
-            disk = DiskFetchCache(self.config.cache_dir) if self.config.cache_dir else None
+            disk = (
+                DiskFetchCache(self.config.cache_dir, self.config.cache_dir_bytes)
+                if self.config.cache_dir else None
+            )
             fetch_cache = LayeredFetchCache(MemoryFetchCache(budgets.fetch_bytes), disk)
             fetcher = PolicyFetcher(
                 self.config.network, self.config.limits, self.config.user_agent,

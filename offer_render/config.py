@@ -115,6 +115,9 @@ class RendererConfig:
     caches: CacheLimits = field(default_factory=CacheLimits)
     """Budgets of the in-memory caches (see :class:`CacheLimits`)."""
     cache_dir: Path | None = field(default_factory=lambda: default_cache_dir())
+    cache_dir_bytes: int = 2 * 1024**3
+    """Most bytes of downloads the disk cache keeps; the least recently used go first.
+    Default: 2 GiB."""
     """Folder of the disk cache of downloads; None for none. Default: the platform's
     user cache folder (platformdirs), or ``$OFFER_RENDER_CACHE_DIR`` when set."""
     default_max_age: float = 0.0

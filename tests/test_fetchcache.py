@@ -115,3 +115,16 @@ def test_memory_cache_is_bounded_in_bytes() -> None:
         memory.put(f"u{i}", CachedResponse(Fetched(f"u{i}", b"x" * 1000), 1.0))
     assert memory.get("u0") is None
     assert memory.get("u9") is not None
+
+
+def test_disk_cache_prunes_the_least_recently_used_bodies(tmp_path: Path) -> None:
+    disk = DiskFetchCache(tmp_path, max_bytes=10_000)
+    for i in range(4):
+        url = f"https://x.example/{i}"
+        disk.put(url, CachedResponse(Fetched(url, bytes([i]) * 3000), 1.0))
+        if i == 1:
+            assert disk.get("https://x.example/0") is not None  # a read makes 0 recent
+    kept = [i for i in range(4) if disk.get(f"https://x.example/{i}") is not None]
+    assert kept == [0, 2, 3]  # 12,000 bytes went over 10,000: body 1 was the stalest
+    total = sum(p.stat().st_size for p in (tmp_path / "blobs").rglob("*") if p.is_file())
+    assert total <= 10_000

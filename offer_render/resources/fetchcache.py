@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import threading
 from pathlib import Path
 
 from offer_render.cache import BoundedCache
@@ -43,10 +45,18 @@ class MemoryFetchCache:
 
 
 class DiskFetchCache:
-    """Responses on disk under ``root``, content-addressed, written atomically, verified on read."""
+    """Responses on disk under ``root``, content-addressed, written atomically, verified on read.
 
-    def __init__(self, root: Path) -> None:
+    Bodies are kept to about ``max_bytes``: when a write takes the total over it, the
+    least recently used bodies (by modification time, which every read refreshes) are
+    removed until it is 90% full; a record whose body is gone is a miss.
+    """
+
+    def __init__(self, root: Path, max_bytes: int = 2 * 1024**3) -> None:
         self.root = Path(root)
+        self.max_bytes = max_bytes
+        self._total: int | None = None
+        self._lock = threading.Lock()
 
     def _record_path(self, url: str) -> Path:
         name = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
@@ -72,6 +82,8 @@ class DiskFetchCache:
         if hashlib.sha256(data).hexdigest() != digest:
             self._discard(record_path, self._blob_path(digest))
             return None
+        with contextlib.suppress(OSError):
+            os.utime(self._blob_path(digest))  # recently used: pruned last
         fetched = Fetched(
             url=str(record["final_url"]),
             data=data,
@@ -89,6 +101,7 @@ class DiskFetchCache:
         blob = self._blob_path(fetched.digest)
         if not blob.exists():
             write_atomic(blob, fetched.data)
+            self._grew(len(fetched.data))
         record = {
             "v": _RECORD_VERSION,
             "url": url,
@@ -102,6 +115,32 @@ class DiskFetchCache:
             "checked_at": response.checked_at,
         }
         write_atomic(self._record_path(url), json.dumps(record, sort_keys=True).encode())
+
+    def _grew(self, added: int) -> None:
+        """Count ``added`` bytes; prune the least recently used bodies when over budget."""
+        with self._lock:
+            if self._total is None:
+                self._total = sum(size for _, _, size in self._blobs())
+            else:
+                self._total += added
+            if self._total <= self.max_bytes:
+                return
+            blobs = sorted(self._blobs())  # oldest first
+            target = self.max_bytes * 9 // 10
+            for _, path, size in blobs:
+                if self._total <= target:
+                    break
+                self._discard(path)
+                self._total -= size
+
+    def _blobs(self) -> list[tuple[float, Path, int]]:
+        """Return (last use, path, size) of every stored body."""
+        out = []
+        for path in (self.root / "blobs").glob("*/*"):
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                out.append((st.st_mtime, path, st.st_size))
+        return out
 
     def _discard(self, *paths: Path) -> None:
         for path in paths:
