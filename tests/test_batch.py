@@ -350,3 +350,17 @@ def test_missing_offers_file_is_exit_2(tmp_path: Path) -> None:
     done = run_cli("batch", "nope.jsonl", "--out", "out", cwd=tmp_path)
     assert done.returncode == 2
     assert "nope.jsonl: no such file" in done.stderr
+
+
+def test_a_pretty_printed_json_file_is_refused_with_a_hint(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    offers.write_text(json.dumps({"id": 1, "image_template": {"width": 10, "height": 10}},
+                                 indent=2))
+    done = subprocess.run(
+        [sys.executable, "-c", "from offer_render.cli.main import main; main()", "batch",
+         str(offers), "--out", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2
+    assert "one JSON document, not JSON Lines" in done.stderr
+    assert not (tmp_path / "out").exists()

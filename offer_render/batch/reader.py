@@ -63,6 +63,29 @@ def parse_line(number: int, raw: bytes) -> Line:
         return Line(number, error=f"line {number}: invalid JSON: nested too deeply")
 
 
+def is_one_json_document(path: Path, *, max_bytes: int = MAX_LINE_BYTES) -> bool:
+    """Return whether ``path`` is a single multi-line JSON document rather than JSON Lines.
+
+    True when its first non-blank line is not JSON on its own but the whole file is:
+    a pretty-printed offer or list given where one offer per line is expected.
+    """
+    try:
+        with path.open("rb") as fh:
+            first = b""
+            while not first.strip():
+                first = fh.readline(max_bytes + 1)
+                if not first:
+                    return False
+            if not isinstance(parse_line(1, first).error, str):
+                return False
+            if path.stat().st_size > max_bytes:
+                return False
+            json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return True
+
+
 def _skip_rest(fh: BinaryIO) -> None:
     while True:
         chunk = fh.readline(1024 * 1024)

@@ -79,6 +79,11 @@ def batch(
     if scheduler and executor != "dask":
         msg = "--scheduler needs --executor dask"
         raise click.UsageError(msg)
+    from offer_render.batch.reader import is_one_json_document
+
+    if is_one_json_document(offers):
+        raise InvalidInputError([(str(offers), "is one JSON document, not JSON Lines: put one "
+                                  "offer per line (for a single offer use offer-render render)")])
     template = _template(template_path)
     base_dir = (template_path or offers).resolve().parent
     options = BatchOptions(
