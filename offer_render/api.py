@@ -7,6 +7,7 @@ meant to be kept and shared: the offers service makes one and calls
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,9 @@ from offer_render.resources.freetype import require_raqm
 from offer_render.resources.types import Resources
 from offer_render.template.models import ImageTemplate, Offer
 from offer_render.template.validate import check_output_size, parse_offer, parse_template
+
+TEMPLATE_CACHE_ENTRIES = 512
+"""Validated templates kept by their JSON. Default: 512 (a club has a handful)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,9 @@ class Renderer:
         self._raster = RasterCaches(
             layers=BoundedCache(budgets.layer_bytes, ink_bytes),
             glyphs=BoundedCache(budgets.glyph_bytes, image_bytes),
+        )
+        self._templates: BoundedCache[tuple[ImageTemplate, tuple[RenderWarning, ...]]] = (
+            BoundedCache(TEMPLATE_CACHE_ENTRIES, lambda _value: 1)
         )
         self._backgrounds: BackgroundCache = BoundedCache(
             budgets.background_bytes, background_size
@@ -270,7 +277,30 @@ class Renderer:
                     [("image_template", "no template given and the offer has none")]
                 )
             return offer.image_template
-        return parse_template(template, limits=self.config.limits, diag=diag)
+        return self._parse_template(template, diag)
+
+    def _parse_template(self, template: Mapping[str, Any], diag: Diagnostics) -> ImageTemplate:
+        """Validate ``template``, reusing the result for the same JSON seen before.
+
+        Offers of one club carry copies of the same template, so the service meets the
+        same one again and again; its warnings are replayed into ``diag``. In strict
+        mode, and for input that is not plain JSON data, it is validated every time.
+        """
+        if diag.strict:
+            return parse_template(template, limits=self.config.limits, diag=diag)
+        try:
+            key = json.dumps(template, sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return parse_template(template, limits=self.config.limits, diag=diag)
+        hit = self._templates.get(key)
+        if hit is None:
+            seen = Diagnostics()
+            hit = self._templates.put(
+                key, (parse_template(template, limits=self.config.limits, diag=seen),
+                      tuple(seen.warnings))
+            )
+        diag.warnings.extend(hit[1])
+        return hit[0]
 
 
 def clear_process_caches() -> None:

@@ -45,7 +45,7 @@ GlyphCache = BoundedCache[tuple[Image.Image, int, int]]
 
 @dataclass(frozen=True)
 class Ink:
-    """A rectangle's drawn layer cut to its ink, where it goes, and its split form.
+    """One band of a rectangle's drawn layer, cut to its ink, where it goes, split.
 
     ``rgb`` and ``mask`` are the same pixels as colour and coverage, for pasting onto
     an opaque (RGB) canvas without converting the layer on every render.
@@ -58,7 +58,7 @@ class Ink:
     mask: Image.Image
 
 
-LayerCache = BoundedCache[Ink]
+LayerCache = BoundedCache[tuple[Ink, ...]]
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,9 @@ def image_bytes(value: tuple[Image.Image, int, int]) -> int:
     return 64 + image.width * image.height * len(image.getbands())
 
 
-def ink_bytes(ink: Ink) -> int:
+def ink_bytes(inks: tuple[Ink, ...]) -> int:
     """Return the memory a cached layer holds: RGBA plus its RGB and mask copies."""
-    return 128 + ink.layer.width * ink.layer.height * 8
+    return 128 + sum(128 + ink.layer.width * ink.layer.height * 8 for ink in inks)
 
 
 def rasterize(tree: LayoutTree, caches: RasterCaches | None = None) -> Image.Image:
@@ -98,32 +98,45 @@ def rasterize(tree: LayoutTree, caches: RasterCaches | None = None) -> Image.Ima
         if clip is None or not rect.lines:
             continue
         if caches is None:
-            ink = _ink_of(_draw_layer(rect, clip, None))
+            inks = _ink_of(_draw_layer(rect, clip, None))
         else:
-            ink = _cached_layer(rect, clip, caches)
-        if not ink.layer.width:
-            continue
-        dest = (clip[0] + ink.dx, clip[1] + ink.dy)
-        if canvas.mode == "RGB":
-            canvas.paste(ink.rgb, dest, ink.mask)  # source-over onto an opaque canvas
-        else:
-            canvas.alpha_composite(ink.layer, dest=dest)
+            inks = _cached_layer(rect, clip, caches)
+        for ink in inks:
+            dest = (clip[0] + ink.dx, clip[1] + ink.dy)
+            if canvas.mode == "RGB":
+                canvas.paste(ink.rgb, dest, ink.mask)  # source-over onto an opaque canvas
+            else:
+                canvas.alpha_composite(ink.layer, dest=dest)
     return canvas
 
 
-def _ink_of(layer: Image.Image) -> Ink:
-    """Return the part of ``layer`` that has ink, its offset, and its split form."""
-    box = layer.getbbox()
-    if box is None:
-        empty = Image.new("RGBA", (0, 0))
-        return Ink(empty, 0, 0, empty, empty)
-    inked = layer.crop(box)
-    return Ink(inked, box[0], box[1], inked.convert("RGB"), inked.getchannel("A"))
+def _ink_of(layer: Image.Image) -> tuple[Ink, ...]:
+    """Return the inked parts of ``layer``: bands between empty rows, each cut to its ink.
+
+    Lines of text have empty rows between them, so pasting bands touches about a third
+    fewer pixels than pasting the layer's whole ink box.
+    """
+    alpha = layer.getchannel("A")
+    _, rows = alpha.getprojection()  # 1 for every row with any ink, else 0
+    out = []
+    start: int | None = None
+    for y in range(len(rows) + 1):
+        inked = y < len(rows) and rows[y] > 0
+        if inked and start is None:
+            start = y
+        elif not inked and start is not None:
+            box = alpha.crop((0, start, alpha.width, y)).getbbox()
+            if box is not None:
+                x0, y0, x1, y1 = box[0], start + box[1], box[2], start + box[3]
+                band = layer.crop((x0, y0, x1, y1))
+                out.append(Ink(band, x0, y0, band.convert("RGB"), band.getchannel("A")))
+            start = None
+    return tuple(out)
 
 
 def _cached_layer(
     rect: RectBox, clip: tuple[int, int, int, int], caches: RasterCaches
-) -> Ink:
+) -> tuple[Ink, ...]:
     """Return the rectangle's inked layer and offset from the cache, drawing it on a miss."""
     found = caches.layers.get((rect, clip))
     if found is None:
