@@ -316,29 +316,25 @@ def _pool_classes(
 ) -> tuple[type[HTTPConnectionPool], type[HTTPSConnectionPool]]:
     """Return connection-pool classes whose connections enforce the address policy."""
 
-    class GuardedHTTPConnection(HTTPConnection):
-        def _new_conn(self) -> socket.socket:
-            return _guarded_connect(self, allow)
+    def guarded(base: type[HTTPConnection]) -> Any:
+        """Return ``base`` with connects checked by the address policy and fetches watched."""
 
-        def request(self, *args: Any, **kwargs: Any) -> None:
-            _watch_current(self)
-            super().request(*args, **kwargs)
+        class Guarded(base):  # type: ignore[valid-type, misc]  # a base chosen at run time
+            def _new_conn(self) -> socket.socket:
+                return _guarded_connect(self, allow)
 
-        def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's
-            _watch_current(self)
-            return super().getresponse()
+            def request(self, *args: Any, **kwargs: Any) -> None:
+                _watch_current(self)
+                super().request(*args, **kwargs)
 
-    class GuardedHTTPSConnection(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            return _guarded_connect(self, allow)
+            def getresponse(self) -> HTTPResponse:
+                _watch_current(self)
+                return super().getresponse()  # type: ignore[no-any-return]
 
-        def request(self, *args: Any, **kwargs: Any) -> None:
-            _watch_current(self)
-            super().request(*args, **kwargs)
+        return Guarded
 
-        def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's
-            _watch_current(self)
-            return super().getresponse()
+    GuardedHTTPConnection = guarded(HTTPConnection)
+    GuardedHTTPSConnection = guarded(HTTPSConnection)
 
     class GuardedHTTPPool(HTTPConnectionPool):
         ConnectionCls = GuardedHTTPConnection
