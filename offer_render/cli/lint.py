@@ -8,16 +8,12 @@ from pathlib import Path
 
 import click
 
-from offer_render.cli.options import make_config, network_options
+from offer_render.cli.options import make_config, network_options, sample_options
 
 
 @click.command()
 @click.argument("template", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--offer", "offer_paths", multiple=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Sample offer JSON (repeatable); default: TEMPLATE's own data, if an offer.")
-@click.option("--locales", default=None, metavar="L1,L2",
-              help="Locales to check, comma-separated (default: every locale the offers have).")
+@sample_options("check")
 @click.option("--no-worst-case", "no_worst_case", is_flag=True,
               help="Check only the sample offers, not lint's own worst-case data.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")

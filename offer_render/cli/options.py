@@ -27,6 +27,24 @@ def network_options(func: F) -> F:
     return func
 
 
+def sample_options(verb: str) -> Callable[[F], F]:
+    """Add ``--offer`` (repeatable) and ``--locales``, as preview and lint take them."""
+
+    def add(func: F) -> F:
+        func = click.option(
+            "--locales", default=None, metavar="L1,L2",
+            help=f"Locales to {verb}, comma-separated (default: every locale the offers have).",
+        )(func)
+        func = click.option(
+            "--offer", "offer_paths", multiple=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Sample offer JSON (repeatable); default: TEMPLATE's own data, if an offer.",
+        )(func)
+        return func
+
+    return add
+
+
 def make_config(
     allow_hosts: tuple[str, ...], offline: bool, font_dirs: tuple[Path, ...], base_dir: Path
 ) -> RendererConfig:

@@ -6,16 +6,12 @@ from pathlib import Path
 
 import click
 
-from offer_render.cli.options import make_config, network_options
+from offer_render.cli.options import make_config, network_options, sample_options
 
 
 @click.command()
 @click.argument("template", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--offer", "offer_paths", multiple=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Sample offer JSON (repeatable); default: TEMPLATE's own data, if an offer.")
-@click.option("--locales", default=None, metavar="L1,L2",
-              help="Locales to render, comma-separated (default: every locale the offers have).")
+@sample_options("render")
 @click.option("--debug", is_flag=True,
               help="Draw boxes, padding, line boxes, baselines, clipping (red) and fallbacks.")
 @click.option("--watch", is_flag=True, help="Render again whenever an input file changes.")
