@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from PIL import Image
@@ -17,12 +18,13 @@ from PIL import Image
 from offer_render.cache import BoundedCache
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.diagnostics import Diagnostics, RenderWarning
-from offer_render.encode import MIME_TYPES, encode, normalize_format
+from offer_render.encode import MIME_TYPES, encode_composition, normalize_format
+from offer_render.encode.jpegsplice import EncodedRowsCache, encoded_rows_bytes
 from offer_render.errors import InvalidInputError
 from offer_render.layout import LayoutCache, layout_size, layout_template
 from offer_render.layout.tree import LayoutTree
 from offer_render.merge import merge_texts
-from offer_render.raster import rasterize
+from offer_render.raster import Composition, compose
 from offer_render.raster.draw import RasterCaches, image_bytes, ink_bytes
 from offer_render.report import build_report
 from offer_render.resources.background import (
@@ -62,13 +64,22 @@ class RenderResult:
 
 @dataclass(frozen=True)
 class Painted:
-    """An image drawn but not encoded, with the tree it was drawn from and the warnings."""
+    """An image drawn but not encoded, with the tree it was drawn from and the warnings.
 
-    image: Image.Image
+    ``composition`` is the canvas as background plus ink; ``image`` pastes it together
+    on first use (JPEG output of an opaque canvas never needs the whole image).
+    """
+
+    composition: Composition
     tree: LayoutTree
     warnings: list[RenderWarning]
     template: ImageTemplate
     locale: str
+
+    @cached_property
+    def image(self) -> Image.Image:
+        """Return the finished canvas: RGB when opaque, else RGBA."""
+        return self.composition.image()
 
 
 @dataclass
@@ -112,6 +123,9 @@ class Renderer:
         )
         self._backgrounds: BackgroundCache = BoundedCache(
             budgets.background_bytes, background_size
+        )
+        self._jpeg_rows: EncodedRowsCache = BoundedCache(
+            budgets.jpeg_rows_bytes, encoded_rows_bytes
         )
 
     def render(
@@ -189,9 +203,9 @@ class Renderer:
         )
 
     def _encode(self, painted: Painted, fmt: str, quality: int | None) -> RenderResult:
-        data = encode(
-            painted.image, fmt, quality=quality, opaque=painted.tree.opaque,
-            png_compress_level=self.config.png_compress_level,
+        data = encode_composition(
+            painted.composition, fmt, quality=quality,
+            png_compress_level=self.config.png_compress_level, jpeg_rows=self._jpeg_rows,
         )
         report = build_report(
             painted.tree, painted.warnings, fmt=fmt, locale=painted.locale,
@@ -251,7 +265,8 @@ class Renderer:
             tmpl, texts, resources, scale=scale,
             language=locale.replace("_", "-"), diag=diag, cache=self._layouts,
         )
-        return Painted(rasterize(tree, self._raster), tree, diag.warnings, tmpl, locale)
+        composition = compose(tree, self._raster, background_key=bg.key if bg else None)
+        return Painted(composition, tree, diag.warnings, tmpl, locale)
 
     def _check_scale(self, scale: float) -> None:
         limit = self.config.limits.max_scale

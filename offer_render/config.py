@@ -86,7 +86,7 @@ def default_cache_dir() -> Path:
 class CacheLimits:
     """Byte budgets of a Renderer's in-memory caches; 0 turns a cache off.
 
-    Defaults add up to 256 MiB, which keeps a long-running service or batch
+    Defaults add up to 272 MiB, which keeps a long-running service or batch
     worker well under 400 MB resident with the bundled fonts loaded.
     """
 
@@ -100,6 +100,10 @@ class CacheLimits:
     """Decoded, fitted backgrounds per (content, size). Default: 96 MiB."""
     fetch_bytes: int = 32 * 1024 * 1024
     """Fetched stylesheets, fonts and backgrounds kept in memory. Default: 32 MiB."""
+    jpeg_rows_bytes: int = 16 * 1024 * 1024
+    """Backgrounds encoded as JPEG rows per (content, size, quality), which JPEG output
+    reuses for the rows no text touches. Default: 16 MiB (a 1080x1080 photo takes
+    about 250 KB)."""
 
 
 @dataclass(frozen=True)
@@ -115,11 +119,11 @@ class RendererConfig:
     caches: CacheLimits = field(default_factory=CacheLimits)
     """Budgets of the in-memory caches (see :class:`CacheLimits`)."""
     cache_dir: Path | None = field(default_factory=lambda: default_cache_dir())
+    """Folder of the disk cache of downloads; None for none. Default: the platform's
+    user cache folder (platformdirs), or ``$OFFER_RENDER_CACHE_DIR`` when set."""
     cache_dir_bytes: int = 2 * 1024**3
     """Most bytes of downloads the disk cache keeps; the least recently used go first.
     Default: 2 GiB."""
-    """Folder of the disk cache of downloads; None for none. Default: the platform's
-    user cache folder (platformdirs), or ``$OFFER_RENDER_CACHE_DIR`` when set."""
     default_max_age: float = 0.0
     """Seconds a download without Cache-Control max-age is reused before being
     revalidated (ETag / Last-Modified). Default: 0 (always ask, as HTTP says; Google

@@ -2,7 +2,10 @@
 
 Every encoder is set up so that the same pixels give the same bytes, on every
 run and every machine: no timestamps, no metadata (EXIF, ICC, XMP, DPI), fixed
-encoder settings and, for AVIF, a fixed thread count.
+encoder settings and, for AVIF, a fixed thread count. JPEG files carry a restart
+marker after every row of MCUs, so that an opaque canvas can be encoded by
+re-encoding only the rows text touches (:mod:`offer_render.encode.jpegsplice`) and
+still give the same bytes.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import io
 
 from PIL import Image, features
 
+from offer_render.encode.jpegsplice import EncodedRowsCache, encode_spliced, save_jpeg
 from offer_render.errors import InvalidInputError, RenderError
+from offer_render.raster.compose import Composition
 
 FORMATS = ("png", "jpeg", "webp", "avif")
 """Output formats, in the order they are offered. Default format: png."""
@@ -72,6 +77,39 @@ def normalize_format(name: str) -> str:
     return key
 
 
+def encode_composition(
+    comp: Composition,
+    fmt: str,
+    *,
+    quality: int | None = None,
+    png_compress_level: int = PNG_COMPRESS_LEVEL,
+    jpeg_rows: EncodedRowsCache | None = None,
+) -> bytes:
+    """Return the finished canvas ``comp`` encoded as ``fmt``, as :func:`encode` would.
+
+    With ``jpeg_rows``, JPEG output of an opaque canvas re-encodes only the MCU rows
+    that ink touches and reuses the background's other rows from that cache; the
+    bytes are the same as :func:`encode` of ``comp.image()`` gives.
+    """
+    fmt = normalize_format(fmt)
+    _check_quality(quality)
+    if fmt == "jpeg" and jpeg_rows is not None:
+        try:
+            data = encode_spliced(
+                comp, quality=quality or JPEG_QUALITY, subsampling=JPEG_SUBSAMPLING,
+                cache=jpeg_rows,
+            )
+        except (OSError, ValueError) as e:
+            msg = f"cannot encode the image as jpeg: {e}"
+            raise RenderError(msg) from None
+        if data is not None:
+            return data
+    return encode(
+        comp.image(), fmt, quality=quality, opaque=comp.opaque,
+        png_compress_level=png_compress_level,
+    )
+
+
 def encode(
     image: Image.Image,
     fmt: str,
@@ -88,10 +126,7 @@ def encode(
     JPEG skips flattening onto white.
     """
     fmt = normalize_format(fmt)
-    if quality is not None and (
-        isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100
-    ):
-        raise InvalidInputError([("quality", "must be an integer from 1 to 100")])
+    _check_quality(quality)
     im = _bare_rgba(image)
     out = io.BytesIO()
     try:
@@ -106,14 +141,7 @@ def encode(
                 flat = Image.new("RGBA", im.size, JPEG_BACKGROUND)
                 flat.alpha_composite(im)
                 flat = flat.convert("RGB")
-            flat.save(
-                out,
-                "JPEG",
-                quality=quality or JPEG_QUALITY,
-                subsampling=JPEG_SUBSAMPLING,
-                optimize=False,
-                progressive=False,
-            )
+            save_jpeg(flat, out, quality=quality or JPEG_QUALITY, subsampling=JPEG_SUBSAMPLING)
         elif fmt == "webp":
             im.save(
                 out,
@@ -135,6 +163,13 @@ def encode(
         msg = f"cannot encode the image as {fmt}: {e}"
         raise RenderError(msg) from None
     return out.getvalue()
+
+
+def _check_quality(quality: int | None) -> None:
+    if quality is not None and (
+        isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100
+    ):
+        raise InvalidInputError([("quality", "must be an integer from 1 to 100")])
 
 
 def _bare_rgba(image: Image.Image) -> Image.Image:

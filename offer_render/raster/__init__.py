@@ -1,5 +1,6 @@
-"""Take a layout tree and return the drawn RGBA image (see :mod:`offer_render.raster.draw`)."""
+"""Raster stage: take a layout tree, return its composition or the drawn image (see draw)."""
 
-from offer_render.raster.draw import rasterize
+from offer_render.raster.compose import Composition
+from offer_render.raster.draw import compose, rasterize
 
-__all__ = ["rasterize"]
+__all__ = ["Composition", "compose", "rasterize"]

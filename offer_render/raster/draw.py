@@ -10,12 +10,14 @@ translucent colours and overlapping rectangles blend as in a browser.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
 from offer_render.cache import BoundedCache
 from offer_render.layout.tree import Box, Decoration, GlyphRun, LayoutTree, RectBox
+from offer_render.raster.compose import Composition, Ink, Placed
 from offer_render.resources.freetype import font_at
 
 SYNTHETIC_ITALIC_SKEW = 0.25
@@ -41,23 +43,6 @@ SUBPIXEL_STEPS = 4
 """Horizontal glyph positions are kept to a quarter pixel, as Skia's subpixel text."""
 
 GlyphCache = BoundedCache[tuple[Image.Image, int, int]]
-
-
-@dataclass(frozen=True)
-class Ink:
-    """One band of a rectangle's drawn layer, cut to its ink, where it goes, split.
-
-    ``rgb`` and ``mask`` are the same pixels as colour and coverage, for pasting onto
-    an opaque (RGB) canvas without converting the layer on every render.
-    """
-
-    layer: Image.Image
-    dx: int
-    dy: int
-    rgb: Image.Image
-    mask: Image.Image
-
-
 LayerCache = BoundedCache[tuple[Ink, ...]]
 
 
@@ -80,34 +65,40 @@ def ink_bytes(inks: tuple[Ink, ...]) -> int:
     return 128 + sum(128 + ink.layer.width * ink.layer.height * 8 for ink in inks)
 
 
-def rasterize(tree: LayoutTree, caches: RasterCaches | None = None) -> Image.Image:
-    """Return the tree drawn on its background (or on transparency).
+def compose(
+    tree: LayoutTree, caches: RasterCaches | None = None, *, background_key: Hashable | None = None
+) -> Composition:
+    """Return the tree's canvas as its background plus the ink to paste, in drawing order.
 
-    The result is RGBA, or RGB when the background is opaque (an opaque canvas stays
-    opaque). With ``caches``, a rectangle laid out exactly as before reuses its drawn
-    layer, and glyph runs drawn before (same face, size, text, colour, subpixel x) are
-    reused.
+    With ``caches``, a rectangle laid out exactly as before reuses its drawn layer,
+    and glyph runs drawn before (same face, size, text, colour, subpixel x) are
+    reused. ``background_key`` names the background's pixels (see
+    :class:`~offer_render.raster.compose.Composition`).
     """
-    if tree.background is not None:
-        canvas = tree.background.copy()
-        canvas.info = {}  # nothing of the source file's metadata reaches the output
-    else:
-        canvas = Image.new("RGBA", (tree.width, tree.height), (0, 0, 0, 0))
+    placed: list[Placed] = []
     for rect in tree.rects:
-        clip = _pixel_box(rect.box, canvas.width, canvas.height)
+        clip = _pixel_box(rect.box, tree.width, tree.height)
         if clip is None or not rect.lines:
             continue
         if caches is None:
             inks = _ink_of(_draw_layer(rect, clip, None))
         else:
             inks = _cached_layer(rect, clip, caches)
-        for ink in inks:
-            dest = (clip[0] + ink.dx, clip[1] + ink.dy)
-            if canvas.mode == "RGB":
-                canvas.paste(ink.rgb, dest, ink.mask)  # source-over onto an opaque canvas
-            else:
-                canvas.alpha_composite(ink.layer, dest=dest)
-    return canvas
+        placed.extend(Placed(ink, clip[0] + ink.dx, clip[1] + ink.dy) for ink in inks)
+    background = tree.background
+    return Composition(
+        tree.width, tree.height, background, background_key if background is not None else None,
+        tree.opaque, tuple(placed),
+    )
+
+
+def rasterize(tree: LayoutTree, caches: RasterCaches | None = None) -> Image.Image:
+    """Return the tree drawn on its background (or on transparency).
+
+    The result is RGBA, or RGB when the background is opaque (an opaque canvas stays
+    opaque). ``caches`` as for :func:`compose`.
+    """
+    return compose(tree, caches).image()
 
 
 def _ink_of(layer: Image.Image) -> tuple[Ink, ...]:

@@ -51,6 +51,8 @@ class FittedBackground:
     opaque: bool
     """True when no pixel is transparent: text drawn over it leaves the canvas opaque,
     so JPEG output needs no flattening."""
+    key: tuple[str, int, int] | None = None
+    """(sha256 of the file, width, height): the same key means the same pixels."""
 
 
 BackgroundCache = BoundedCache[FittedBackground]
@@ -95,6 +97,8 @@ def fit_background(
     except ResourceError as e:
         raise ResourceError(url, e.reason, field=FIELD) from None
 
+    key = (fetched.digest, width, height)
+
     def decode_and_fit() -> FittedBackground:
         try:
             image = _decode(fetched.data, width, height, limits)
@@ -105,12 +109,12 @@ def fit_background(
         if fitted.getchannel("A").getextrema()[0] == 255:
             # No transparency: keep three channels, so the canvas composes and encodes
             # without an alpha channel to carry or to flatten.
-            return FittedBackground(fitted.convert("RGB"), opaque=True)
-        return FittedBackground(fitted, opaque=False)
+            return FittedBackground(fitted.convert("RGB"), opaque=True, key=key)
+        return FittedBackground(fitted, opaque=False, key=key)
 
     if cache is None:
         return decode_and_fit()
-    return cache.get_or_make((fetched.digest, width, height), decode_and_fit)
+    return cache.get_or_make(key, decode_and_fit)
 
 
 def cover_fit(image: Image.Image, width: int, height: int) -> Image.Image:

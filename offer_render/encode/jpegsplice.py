@@ -1,0 +1,156 @@
+"""Encode an opaque composition as JPEG by MCU rows: take it and a cache, return the JPEG bytes.
+
+Every JPEG the engine writes has a restart marker after each row of MCUs (the
+16-pixel rows 4:2:0 subsampling codes together). Each such row is then coded on
+its own: the DC predictions restart and the bits end on a byte boundary, so the
+bytes of a row depend only on that row's pixels and the encoder settings. The
+background's rows are encoded once and kept; a render re-encodes only the rows
+its ink touches and splices them between the kept ones. The result is byte for
+byte what Pillow writes for the whole finished image with the same settings
+(tested), at the cost of encoding a few rows instead of all of them.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass
+
+from PIL import Image
+
+from offer_render.cache import BoundedCache
+from offer_render.raster.compose import Composition
+
+_EOI = b"\xff\xd9"
+_RST = re.compile(rb"\xff[\xd0-\xd7]")
+_MARKERS = tuple(bytes((0xFF, 0xD0 + i)) for i in range(8))
+
+
+@dataclass(frozen=True)
+class EncodedRows:
+    """A JPEG cut at its restart markers: the header and each MCU row's coded bytes.
+
+    ``rows`` is empty when the file could not be cut as expected; such a value is
+    kept only to remember that splicing is off for this background.
+    """
+
+    header: bytes
+    """From SOI to the end of the SOS segment (tables, frame size, restart interval)."""
+    height_at: int
+    """Offset in ``header`` of the frame height (two bytes, big-endian)."""
+    rows: tuple[bytes, ...]
+
+
+EncodedRowsCache = BoundedCache[EncodedRows]
+
+
+def encoded_rows_bytes(value: EncodedRows) -> int:
+    """Return the memory a cached encoding holds (for the cache's budget)."""
+    return 64 + len(value.header) + sum(33 + len(row) for row in value.rows)
+
+
+def save_jpeg(image: Image.Image, out: io.BytesIO, *, quality: int, subsampling: str) -> None:
+    """Write ``image`` (RGB) to ``out`` as the engine's JPEG: baseline, standard Huffman
+    tables, no metadata, a restart marker after every MCU row.
+
+    The markers cost about 2.5 bytes per row of MCUs (0.1% of a 1080x1080 photo).
+    """
+    image.save(
+        out, "JPEG", quality=quality, subsampling=subsampling, optimize=False,
+        progressive=False, restart_marker_rows=1,
+    )
+
+
+def mcu_height(subsampling: str) -> int:
+    """Return the pixel height of one MCU row for Pillow's ``subsampling`` name."""
+    return 16 if subsampling == "4:2:0" else 8
+
+
+def encode_spliced(
+    comp: Composition, *, quality: int, subsampling: str, cache: EncodedRowsCache
+) -> bytes | None:
+    """Return ``comp`` encoded as JPEG, reusing the background's rows from ``cache``.
+
+    Returns None when the composition cannot be spliced (not opaque, no background
+    key, or the encoder's output did not cut as expected); encode the whole image then.
+    """
+    if not comp.opaque or comp.background is None or comp.background_key is None:
+        return None
+    background = comp.background
+    key = (comp.background_key, quality, subsampling)
+    base = cache.get_or_make(key, lambda: _cut(_encode(background, quality, subsampling),
+                                              _row_count(background.height, subsampling)))
+    if not base.rows:
+        return None
+    step = mcu_height(subsampling)
+    rows = list(base.rows)
+    for first, last in _mcu_spans(comp.inked_rows(), step):
+        strip = comp.rows(first * step, last * step)
+        cut = _cut(_encode(strip, quality, subsampling), last - first)
+        if not _same_tables(cut, base):
+            return None
+        rows[first:last] = cut.rows
+    return _join(base.header, rows)
+
+
+def _encode(image: Image.Image, quality: int, subsampling: str) -> bytes:
+    out = io.BytesIO()
+    save_jpeg(image, out, quality=quality, subsampling=subsampling)
+    return out.getvalue()
+
+
+def _row_count(height: int, subsampling: str) -> int:
+    return math.ceil(height / mcu_height(subsampling))
+
+
+def _mcu_spans(spans: list[tuple[int, int]], step: int) -> list[tuple[int, int]]:
+    """Return pixel row spans as merged spans of MCU rows (first, last exclusive)."""
+    out: list[tuple[int, int]] = []
+    for top, bottom in spans:
+        first, last = top // step, -(-bottom // step)
+        if out and first <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
+        else:
+            out.append((first, last))
+    return out
+
+
+def _cut(data: bytes, rows: int) -> EncodedRows:
+    """Return ``data`` cut into its header and ``rows`` MCU rows (no rows if it does not cut)."""
+    sof = sos = -1
+    at = 2  # after SOI; walk the marker segments up to the start of scan
+    while sos < 0 and at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xC0:
+            sof = at
+        elif marker == 0xDA:
+            sos = at
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    if sof < 0 or sos < 0 or not data.endswith(_EOI):
+        return EncodedRows(b"", 0, ())
+    parts = _RST.split(data[at : -len(_EOI)])
+    if len(parts) != rows:
+        return EncodedRows(b"", 0, ())
+    return EncodedRows(data[:at], sof + 5, tuple(parts))
+
+
+def _same_tables(strip: EncodedRows, base: EncodedRows) -> bool:
+    """Return whether ``strip`` was coded with ``base``'s tables (headers equal but height)."""
+    if not strip.rows or len(strip.header) != len(base.header):
+        return False
+    at = base.height_at
+    return (
+        strip.header[:at] == base.header[:at] and strip.header[at + 2 :] == base.header[at + 2 :]
+    )
+
+
+def _join(header: bytes, rows: list[bytes]) -> bytes:
+    """Return the JPEG file made of ``header``, the rows with restart markers between, EOI."""
+    parts = [header]
+    for i, row in enumerate(rows):
+        if i:
+            parts.append(_MARKERS[(i - 1) % 8])
+        parts.append(row)
+    parts.append(_EOI)
+    return b"".join(parts)
