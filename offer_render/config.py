@@ -125,9 +125,11 @@ class RendererConfig:
     """Most bytes of downloads the disk cache keeps; the least recently used go first.
     Default: 2 GiB."""
     default_max_age: float = 0.0
-    """Seconds a download without Cache-Control max-age is reused before being
-    revalidated (ETag / Last-Modified). Default: 0 (always ask, as HTTP says; Google
-    Fonts sends max-age, so its fonts are reused for a day or a year)."""
+    """Seconds a download is reused before being revalidated (ETag / Last-Modified) when
+    the server sent no Cache-Control max-age, no Expires and no Last-Modified (with
+    Last-Modified, a tenth of its age is used, at most a day: see
+    ``resources.freshness``). Default: 0 (always ask, as HTTP says; Google Fonts sends
+    max-age, so its fonts are reused for a day or a year)."""
     png_compress_level: int = 1
     """zlib level of PNG output, 0..9. Default: 1 (see ``encode.PNG_COMPRESS_LEVEL``)."""
     user_agent: str = "offer-render/0.1"

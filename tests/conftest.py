@@ -26,6 +26,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
+from email.utils import formatdate
 from functools import cache
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -133,19 +134,29 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
                 super().do_GET()
 
         def _etag(self, path: Path, query: dict[str, list[str]]) -> None:
-            """Serve a served_tmp file with an ETag and max-age; answer If-None-Match with 304."""
+            """Serve a served_tmp file with an ETag; answer If-None-Match with 304.
+
+            Query: ``max_age`` (Cache-Control), ``expires_in`` (Expires, seconds from
+            now), ``modified_ago`` (Last-Modified, seconds ago), ``age`` (Age).
+            """
             data = path.read_bytes()
             etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
-            max_age = query.get("max_age", ["0"])[0]
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Cache-Control", f"max-age={max_age}")
+            not_modified = self.headers.get("If-None-Match") == etag
+            self.send_response(304 if not_modified else 200)
+            self.send_header("ETag", etag)
+            now = time.time()
+            for name, header, value in (
+                ("max_age", "Cache-Control", lambda v: f"max-age={v}"),
+                ("expires_in", "Expires", lambda v: formatdate(now + float(v), usegmt=True)),
+                ("modified_ago", "Last-Modified",
+                 lambda v: formatdate(now - float(v), usegmt=True)),
+                ("age", "Age", str),
+            ):
+                if name in query:
+                    self.send_header(header, value(query[name][0]))
+            if not_modified:
                 self.end_headers()
                 return
-            self.send_response(200)
-            self.send_header("ETag", etag)
-            self.send_header("Cache-Control", f"max-age={max_age}")
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

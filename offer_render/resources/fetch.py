@@ -29,7 +29,6 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -48,6 +47,7 @@ from urllib3.util.connection import allowed_gai_family
 from offer_render.cache import BoundedCache
 from offer_render.config import Limits, NetworkPolicy
 from offer_render.errors import ResourceError
+from offer_render.resources.freshness import freshness_lifetime
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -87,8 +87,9 @@ class Fetched:
     etag: str | None = None
     last_modified: str | None = None
     max_age: float | None = None
-    """Seconds the response may be reused without asking again (Cache-Control max-age;
-    0 for no-cache or no-store); None when the server said nothing."""
+    """Seconds the response may be reused without asking again: Cache-Control max-age,
+    Expires, or a tenth of its age since Last-Modified (see
+    :mod:`~offer_render.resources.freshness`); None when the server said nothing."""
     not_modified: bool = False
 
     @cached_property
@@ -394,9 +395,9 @@ class PolicyFetcher:
         self.user_agent = user_agent
         self.cache = cache
         self.default_max_age = default_max_age
-        """Seconds a cached response without Cache-Control is reused before it is
-        revalidated. Default: 300 (fonts and backgrounds rarely change; a changed
-        one shows within five minutes)."""
+        """Seconds a cached response is reused before it is revalidated when the server
+        sent no Cache-Control max-age, Expires or Last-Modified. Default: 300 (fonts and
+        backgrounds rarely change; a changed one shows within five minutes)."""
         self._allow = frozenset(h.strip().strip("[]").lower() for h in policy.allow_hosts)
         self._local = threading.local()
         self._local_files: BoundedCache[Fetched] = BoundedCache(
@@ -494,8 +495,12 @@ class PolicyFetcher:
                 validators["If-Modified-Since"] = hit.fetched.last_modified
         fetched = self._download(url, max_bytes=max_bytes, what=what, headers=validators)
         if fetched.not_modified and hit is not None:
-            # Still valid: keep the stored body, take the new freshness lifetime.
-            fetched = replace(hit.fetched, max_age=fetched.max_age)
+            # Still valid: keep the stored body, take the new freshness lifetime (from
+            # the stored Last-Modified when the 304 says nothing of its own).
+            lifetime = fetched.max_age
+            if lifetime is None and hit.fetched.last_modified:
+                lifetime = freshness_lifetime({"last-modified": hit.fetched.last_modified})
+            fetched = replace(hit.fetched, max_age=lifetime)
         if self.cache is not None:
             self.cache.put(url, CachedResponse(fetched, time.time()))
         return fetched
@@ -550,8 +555,8 @@ class PolicyFetcher:
                     current = target
                     continue
                 if resp.status_code == 304 and headers:
-                    return Fetched(url=current, data=b"", max_age=_max_age(resp.headers),
-                                   not_modified=True)
+                    lifetime = freshness_lifetime(resp.headers)
+                    return Fetched(url=current, data=b"", max_age=lifetime, not_modified=True)
                 if not 200 <= resp.status_code < 300:
                     via = f" (from {current})" if current != url else ""
                     raise ResourceError(url, f"HTTP {resp.status_code} {resp.reason}{via}".strip())
@@ -562,7 +567,7 @@ class PolicyFetcher:
                     content_type=resp.headers.get("content-type"),
                     etag=resp.headers.get("etag"),
                     last_modified=resp.headers.get("last-modified"),
-                    max_age=_max_age(resp.headers),
+                    max_age=freshness_lifetime(resp.headers),
                 )
             finally:
                 resp.close()
@@ -655,21 +660,6 @@ class PolicyFetcher:
         adapter = _GuardedAdapter(self._allow)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-
-
-def _max_age(headers: Mapping[str, str]) -> float | None:
-    """Return the Cache-Control lifetime in seconds (0 for no-cache/no-store), or None."""
-    value = headers.get("cache-control", "")
-    if not value:
-        return None
-    seconds: float | None = None
-    for part in value.lower().split(","):
-        name, _, arg = part.strip().partition("=")
-        if name in ("no-cache", "no-store"):
-            return 0.0
-        if name == "max-age" and arg.strip().strip('"').isdigit():
-            seconds = float(arg.strip().strip('"'))
-    return seconds
 
 
 def _has_scheme(ref: str) -> bool:
