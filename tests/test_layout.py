@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from offer_render.diagnostics import Diagnostics
+from offer_render.layout.linebreak import Paragraph
+from offer_render.layout.script import cursive_graphemes
 from offer_render.layout.segment import break_opportunities, grapheme_boundaries
 from offer_render.layout.whitespace import pre_line_paragraphs
 from tests.helpers.stacks import box_face, lay, stack_of
@@ -232,3 +234,38 @@ def test_justify_spreads_cjk_text_between_characters() -> None:
     assert [b - a for a, b in zip(xs, xs[1:], strict=False)] == pytest.approx([6 + 2 / 7] * 7)
     assert last.box.x == 0  # the last line is not spread
     assert last.box.width == pytest.approx(24)
+
+
+@pytest.mark.parametrize(
+    ("text", "spaced"),
+    [
+        # Measured in Chromium 156 with 10 px letter spacing (extra width / 10).
+        ("كتاب", 0),
+        ("كتاب كتاب", 1),  # the space is spaced, the Arabic letters are not
+        ("كتاب\u00a0كتاب", 1),
+        ("كتاب\u2009كتاب", 0),  # a thin space is not
+        ("كتاب.", 0),
+        ("كتاب 123", 1),  # digits after Arabic stay in the Arabic run, across the space
+        ("كتاب abc", 4),
+        ("abc كتاب", 4),
+        (". كتاب", 1),  # a leading full stop takes the script that follows
+        ("«كتاب»", 0),
+        ("كتاب-abc", 3),
+        ("abc-كتاب", 4),
+        ("١٢٣ كتاب", 1),
+        ("ܫܠܡܐ", 0),  # Syriac
+        ("abc", 3),
+    ],
+)
+def test_letter_spacing_skips_cursive_scripts_as_chromium_does(text: str, spaced: int) -> None:
+    graphemes = grapheme_boundaries(text, None)
+    assert sum(not c for c in cursive_graphemes(text, graphemes)) == spaced
+
+
+def test_unspaced_graphemes_stay_one_stretch_so_letters_join() -> None:
+    text = "ab كتاب"
+    graphemes = grapheme_boundaries(text, None)
+    par = Paragraph(text, [], graphemes, [], [1.0] * len(text), 10.0,
+                    cursive_graphemes(text, graphemes))
+    assert par.width(0, len(text)) == len(text) + 30  # a, b and the space
+    assert [(s, e) for s, e, _ in par.clusters(0, len(text))] == [(0, 1), (1, 2), (2, 3), (3, 7)]

@@ -32,7 +32,8 @@ class Paragraph:
 
     ``advances`` holds each character's advance in device px (a cluster's width on
     its first character); widths of any range are prefix-sum differences, plus
-    ``letter_spacing`` after every grapheme.
+    ``letter_spacing`` after every grapheme but those ``unspaced`` marks (graphemes of
+    cursive scripts, see :mod:`offer_render.layout.script`).
     """
 
     def __init__(
@@ -43,15 +44,21 @@ class Paragraph:
         opportunities: list[int],
         advances: list[float],
         letter_spacing: float,
+        unspaced: list[bool] | None = None,
     ) -> None:
         self.text = text
         self.pieces = pieces
         self.graphemes = graphemes
         self.opportunities = opportunities
         self.letter_spacing = letter_spacing
+        self.unspaced = unspaced or [False] * max(0, len(graphemes) - 1)
         self._prefix = [0.0]
         for a in advances:
             self._prefix.append(self._prefix[-1] + a)
+        # _spaced[k]: how many of the graphemes ending at boundaries 1..k take spacing.
+        self._spaced = [0]
+        for skip in self.unspaced:
+            self._spaced.append(self._spaced[-1] + (not skip))
 
     def trim_end(self, start: int, end: int) -> int:
         """Return ``end`` moved back over trailing spaces, not before ``start``."""
@@ -66,16 +73,28 @@ class Paragraph:
         width = self._prefix[end] - self._prefix[start]
         if self.letter_spacing:
             g = self.graphemes
-            count = bisect.bisect_right(g, end) - bisect.bisect_right(g, start)
+            count = (self._spaced[bisect.bisect_right(g, end) - 1]
+                     - self._spaced[bisect.bisect_right(g, start) - 1])
             width += self.letter_spacing * count
         return width
 
     def clusters(self, a: int, b: int) -> list[tuple[int, int, float]]:
-        """Return ``(start, end, width)`` for each grapheme in ``a:b``, letter spacing added."""
+        """Return ``(start, end, width)`` for each grapheme in ``a:b``, letter spacing added;
+        neighbouring unspaced graphemes come as one stretch, so their letters still join."""
         g = self.graphemes
         lo = bisect.bisect_left(g, a)
-        pairs = zip(g[lo:], g[lo + 1 :], strict=False)
-        return [(s, e, self.width(s, e)) for s, e in pairs if s < b]
+        out: list[tuple[int, int, float]] = []
+        merge = False
+        for k in range(lo, len(g) - 1):
+            s, e = g[k], g[k + 1]
+            if s >= b:
+                break
+            if merge and self.unspaced[k]:
+                out[-1] = (out[-1][0], e, self.width(out[-1][0], e))
+            else:
+                out.append((s, e, self.width(s, e)))
+            merge = self.unspaced[k]
+        return out
 
     def grapheme_fit(self, start: int, limit: int, max_width: float) -> int:
         """Return the furthest grapheme boundary in ``start:limit`` that fits, at least one."""

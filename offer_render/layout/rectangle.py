@@ -15,6 +15,7 @@ from offer_render.layout.bidi import embedding_levels
 from offer_render.layout.itemize import Piece, assign_faces, make_pieces
 from offer_render.layout.linebreak import Line, Paragraph, break_paragraph
 from offer_render.layout.measure import VMetrics, half_leading, vertical_metrics
+from offer_render.layout.script import cursive_graphemes
 from offer_render.layout.segment import break_opportunities, grapheme_boundaries
 from offer_render.layout.shaping import em_advances
 from offer_render.layout.tree import Box, Decoration, GlyphRun, LineBox, RectBox
@@ -43,6 +44,8 @@ class _Prepared:
     """Drawing pieces: one face and level, split at wrap opportunities."""
     ems: list[float]
     """Each character's advance in ems, shaped per item (one face and level)."""
+    unspaced: list[bool] | None
+    """Per grapheme: letter spacing skips it (a cursive script); None without spacing."""
 
 
 @dataclass
@@ -93,9 +96,12 @@ class _Draft:
 
 
 def prepare(
-    text: str, stack: FontStack, language: str | None
+    text: str, stack: FontStack, language: str | None, *, spaced: bool = False
 ) -> tuple[list[_Prepared], list[str]]:
-    """Return the paragraphs ready for breaking, and the characters no face covers."""
+    """Return the paragraphs ready for breaking, and the characters no face covers.
+
+    ``spaced`` says the rectangle has letter spacing, so cursive graphemes are marked.
+    """
     prepared = []
     missing: list[str] = []
     for par in pre_line_paragraphs(text):
@@ -108,7 +114,8 @@ def prepare(
         ems: list[float] = []
         for item in make_pieces(par, faces, levels, []) if par else []:
             ems.extend(em_advances(par, item.start, item.end, item.face, item.direction, language))
-        prepared.append(_Prepared(par, base, graphemes, opportunities, pieces, ems))
+        unspaced = cursive_graphemes(par, graphemes) if spaced else None
+        prepared.append(_Prepared(par, base, graphemes, opportunities, pieces, ems, unspaced))
     return prepared, missing
 
 
@@ -140,7 +147,8 @@ class RectangleLayout:
         for prep in self.paragraphs:
             advances = [em * size for em in prep.ems]
             par = Paragraph(
-                prep.text, prep.pieces, prep.graphemes, prep.opportunities, advances, spacing
+                prep.text, prep.pieces, prep.graphemes, prep.opportunities, advances, spacing,
+                prep.unspaced,
             )
             broken = break_paragraph(par, self.content_width)
             owners.extend((par, line, prep.base) for line in broken)
@@ -262,7 +270,7 @@ def layout_rectangle(
     box = Box(rect.offset_left * s, rect.offset_top * s, width, height)
     pad = rect.padding * s
     content = Box(box.x + pad, box.y + pad, width - 2 * pad, height - 2 * pad)
-    paragraphs, missing = prepare(text, stack, language)
+    paragraphs, missing = prepare(text, stack, language, spaced=bool(rect.letter_spacing))
     layout = RectangleLayout(
         rect, stack, paragraphs, scale=s, language=language, content_width=content.width
     )
