@@ -14,7 +14,7 @@ from offer_render.config import Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import ResourceError
 from offer_render.resources.fetch import Fetched, Fetcher
-from offer_render.resources.fontdb import FontDatabase
+from offer_render.resources.fontdb import FALLBACK_FAMILIES, FontDatabase
 from offer_render.resources.fonts import FontCache, resolve_font_stack
 from offer_render.resources.types import FontStack
 from offer_render.template.models import Rectangle
@@ -472,9 +472,7 @@ def test_database_index_and_lookups(tmp_path: Path) -> None:
     assert db.match("Nope", 400, "normal") is None
     assert [p.name for p, _ in db.skipped] == ["junk.ttf"]
     assert db.families()[:3] == ["DejaVu Sans", "DejaVu Sans Mono", "DejaVu Serif"]
-    assert [f.family for f in db.fallback_faces()] == [
-        "DejaVu Sans", "Noto Sans Arabic", "Noto Sans Hebrew", "Droid Sans Fallback",
-        "Noto Color Emoji"]
+    assert [f.family for f in db.fallback_faces()] == list(FALLBACK_FAMILIES)
     local = db.find_local("dejavusans-bold")
     assert local is not None
     assert local.path.name == "DejaVuSans-Bold.ttf"

@@ -182,16 +182,16 @@ def test_unknown_key_is_a_warning() -> None:
 
 
 def test_missing_glyphs_for_a_locale_script() -> None:
-    # Every bundled fallback font covers Arabic (DejaVu Sans and Noto Sans Arabic do), so
-    # Arabic never shows missing glyphs. No bundled font covers Devanagari or Thai: a
-    # Hindi or Thai locale with a Latin-only font is the real risk.
-    offer = {**OFFER, "name": {"en": "Coffee week", "hi": "कॉफ़ी सप्ताह", "th": "สัปดาห์กาแฟ"}}
+    # The bundled fallback fonts cover Arabic, Hebrew, the Indic scripts, Thai and CJK,
+    # so Hindi and Thai draw; no bundled font covers Tibetan or Thaana (Dhivehi).
+    offer = {**OFFER, "name": {"en": "Coffee week", "hi": "कॉफ़ी सप्ताह", "th": "สัปดาห์กาแฟ",
+                               "bo": "བོད་ཡིག", "dv": "ދިވެހި"}}
     f = codes(lint(template(rect(content="{{name}}")), offer))["missing_glyphs"]
     assert f.severity == "error"
-    assert "42 · hi" in f.cases
-    assert "42 · th" in f.cases
-    assert "42 · en" not in f.cases
-    assert "Devanagari" in f.message or "Thai" in f.message
+    assert "42 · bo" in f.cases
+    assert "42 · dv" in f.cases
+    assert not {"42 · en", "42 · hi", "42 · th"} & set(f.cases)
+    assert "Tibetan" in f.message or "Thaana" in f.message
 
 
 def test_worst_case_data_finds_what_the_samples_hide() -> None:

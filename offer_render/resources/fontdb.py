@@ -52,6 +52,22 @@ FALLBACK_FAMILIES: tuple[str, ...] = (
     "DejaVu Sans",  # Latin, Greek, Cyrillic and many symbols
     "Noto Sans Arabic",
     "Noto Sans Hebrew",
+    # South and South-East Asia, Ethiopia: Hindi, Marathi, Nepali, Bengali, Gujarati,
+    # Punjabi, Tamil, Telugu, Kannada, Malayalam, Sinhala, Thai, Lao, Khmer, Burmese, Amharic
+    "Noto Sans Devanagari",
+    "Noto Sans Bengali",
+    "Noto Sans Gujarati",
+    "Noto Sans Gurmukhi",
+    "Noto Sans Tamil",
+    "Noto Sans Telugu",
+    "Noto Sans Kannada",
+    "Noto Sans Malayalam",
+    "Noto Sans Sinhala",
+    "Noto Sans Thai",
+    "Noto Sans Lao",
+    "Noto Sans Khmer",
+    "Noto Sans Myanmar",
+    "Noto Sans Ethiopic",
     "Droid Sans Fallback",  # CJK: Chinese, Japanese kana and kanji, Hangul
     "Noto Color Emoji",  # colour bitmaps (CBDT), scaled to the font size
 )
