@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # The bundled fallback fonts ship beside the package in the source tree (``fonts/``);
-# an installed wheel carries them under ``offer_render/_fonts`` (see pyproject).
+# an installed wheel carries them under ``offer_render/_fonts`` (see setup.py), which
+# wins, so a stray ``fonts`` folder in site-packages is never taken for them.
 _PKG_DIR = Path(__file__).resolve().parent
 BUNDLED_FONTS_DIR = (
-    _PKG_DIR.parent / "fonts" if (_PKG_DIR.parent / "fonts").is_dir() else _PKG_DIR / "_fonts"
+    _PKG_DIR / "_fonts" if (_PKG_DIR / "_fonts").is_dir() else _PKG_DIR.parent / "fonts"
 )
 
 
