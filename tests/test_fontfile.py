@@ -341,3 +341,29 @@ def test_woff_zlib_bomb_is_refused() -> None:
     # Act / Assert
     with pytest.raises(ValueError, match="inflates past its declared size"):
         load_font(_woff_with_bomb(data, 4_000_000))
+
+
+@pytest.mark.parametrize(
+    ("size", "opsz"), [(9, 9.0), (18, 18.0), (64, 64.0), (3, 6.0), (200, 72.0)]
+)
+def test_opsz_follows_the_font_size_within_the_axis(size: float, opsz: float) -> None:
+    # Arrange: Newsreader has opsz 6..72 (font-optical-sizing: auto sets it to the size)
+    parsed = _load(FIXTURES / "Newsreader-VF.ttf")
+    # Act
+    face = make_face(parsed, family="Newsreader", weight=(200, 800), style="normal",
+                     source="s", origin="stylesheet", unicode_ranges=None,
+                     requested_weight=400, requested_style="normal", optical_size=size)
+    # Assert
+    assert face.variation == (("wght", 400.0), ("opsz", opsz))
+    assert face.key.endswith(f":wght=400,opsz={opsz:g}")
+
+
+def test_a_font_without_opsz_is_one_face_for_every_size() -> None:
+    parsed = _load(RALEWAY)
+    args = {"family": "Raleway", "weight": (100, 900), "style": "normal", "source": "s",
+            "origin": "stylesheet", "unicode_ranges": None, "requested_weight": 400,
+            "requested_style": "normal"}
+    small = make_face(parsed, optical_size=9, **args)  # type: ignore[arg-type]
+    large = make_face(parsed, optical_size=64, **args)  # type: ignore[arg-type]
+    assert small is large
+    assert small.variation == (("wght", 400.0),)

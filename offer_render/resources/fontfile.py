@@ -360,6 +360,7 @@ def make_face(
     unicode_ranges: tuple[tuple[int, int], ...] | None,
     requested_weight: int,
     requested_style: str,
+    optical_size: float | None = None,
 ) -> FontFace:
     """Return the face ``parsed`` draws for a requested weight and style.
 
@@ -369,15 +370,19 @@ def make_face(
     are set when italic or oblique is asked and the axis exists. Bold and italic
     are synthesized as Chromium does: bold when ``requested_weight >= 600`` and the
     face's weight range stays below 600; italic when slanted is asked, the face is
-    upright and no ``ital``/``slnt`` axis can slant it. Memoized on the arguments.
+    upright and no ``ital``/``slnt`` axis can slant it. An ``opsz`` axis is set to
+    ``optical_size`` (the font size in CSS px), as ``font-optical-sizing: auto`` does
+    in browsers. Memoized on the arguments.
     """
     lo, hi = (weight, weight) if isinstance(weight, int) else weight
+    if parsed.axis("opsz") is None:
+        optical_size = None  # one face for every size: the memo and caches stay shared
     key = (parsed.sha256, parsed.index, family, lo, hi, style, source, origin, unicode_ranges,
-           requested_weight, requested_style)
+           requested_weight, requested_style, optical_size)
     return _FACES.get_or_make(key, lambda: _build_face(
         parsed, family=family, weight_range=(lo, hi), style=style, source=source,
         origin=origin, unicode_ranges=unicode_ranges, requested_weight=requested_weight,
-        requested_style=requested_style))
+        requested_style=requested_style, optical_size=optical_size))
 
 
 def _build_face(
@@ -391,10 +396,11 @@ def _build_face(
     unicode_ranges: tuple[tuple[int, int], ...] | None,
     requested_weight: int,
     requested_style: str,
+    optical_size: float | None,
 ) -> FontFace:
     lo, hi = weight_range
     drawn_weight = max(lo, min(hi, requested_weight))
-    variation = _variation(parsed, drawn_weight, requested_style)
+    variation = _variation(parsed, drawn_weight, requested_style, optical_size)
     wght = dict(variation).get("wght")
     slanted = requested_style in ("italic", "oblique")
     can_slant = parsed.axis("ital") is not None or parsed.axis("slnt") is not None
@@ -419,12 +425,15 @@ def _build_face(
 
 
 def _variation(
-    parsed: ParsedFont, weight: int, requested_style: str
+    parsed: ParsedFont, weight: int, requested_style: str, optical_size: float | None
 ) -> tuple[tuple[str, float], ...]:
     out: list[tuple[str, float]] = []
     wght = parsed.axis("wght")
     if wght is not None:
         out.append(("wght", wght.clamp(float(weight))))
+    opsz = parsed.axis("opsz")
+    if opsz is not None and optical_size is not None:
+        out.append(("opsz", opsz.clamp(float(optical_size))))
     if requested_style in ("italic", "oblique"):
         ital, slnt = parsed.axis("ital"), parsed.axis("slnt")
         if ital is not None:

@@ -258,7 +258,7 @@ class _Resolver:
                 parsed, family=rule.family, weight=(rule.weight_min, rule.weight_max),
                 style=rule.style, source=source, origin="stylesheet",
                 unicode_ranges=rule.unicode_ranges, requested_weight=self.weight,
-                requested_style=self.style,
+                requested_style=self.style, optical_size=self.rect.font_size,
             )
         reason = "; ".join(failures) or (
             "no src in a supported format (woff2, woff, truetype, opentype)")
@@ -304,6 +304,7 @@ class _Resolver:
             parsed, family=face.family, weight=face.weight, style=face.style,
             source=str(face.path), origin=origin, unicode_ranges=None,
             requested_weight=self.weight, requested_style=self.style,
+            optical_size=self.rect.font_size,
         )
 
     # -- reporting --------------------------------------------------------------------
