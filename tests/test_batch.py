@@ -89,7 +89,7 @@ def test_thousand_offers_ten_broken_then_resume_then_one_change(tmp_path: Path) 
     # a re-run renders nothing
     again = run_cli("batch", str(offers), "--out", str(out), "--jobs", "2", cwd=tmp_path)
     assert again.returncode == 3
-    second = read_manifest(out / "manifest.jsonl")[1000:]
+    second = read_manifest(out / "manifest.jsonl")[-1000:]
     assert len(second) == 1000
     assert sum(r["status"] == "skipped" for r in second) == 990
     assert sum(r["status"] == "error" for r in second) == 10
@@ -107,7 +107,9 @@ def test_thousand_offers_ten_broken_then_resume_then_one_change(tmp_path: Path) 
                         cwd=tmp_path)
     assert third_run.returncode == 3
     assert third_run.stderr.count("\n") == 1  # --quiet: only the failure line
-    third = read_manifest(out / "manifest.jsonl")[2000:]
+    third = read_manifest(out / "manifest.jsonl")[-1000:]
+    # the third run found 2000 lines for about 1000 items and compacted them first
+    assert len(read_manifest(out / "manifest.jsonl")) < 2100
     rendered = [r for r in third if r["status"] == "ok"]
     assert [r["offer_id"] for r in rendered] == [changed["id"]]
     assert sum(r["status"] == "skipped" for r in third) == 989
@@ -304,6 +306,62 @@ def test_manifest_cuts_a_partial_last_line_and_keeps_the_latest_record(tmp_path:
     lines = path.read_bytes().splitlines()
     assert len(lines) == 3
     assert all(json.loads(line) for line in lines)
+
+
+def test_manifest_is_compacted_to_the_latest_record_per_item(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.jsonl"
+    runs = [[Record(oid, None, i, "ok", path=f"{oid}.png", sha256=str(run) * 64)
+             for i, oid in enumerate("abc")] for run in range(3)]
+    path.write_bytes(b"".join(rec.to_json() for run in runs for rec in run))  # 9 lines, 3 items
+    (tmp_path / ".manifest.jsonl.999.compact.tmp").write_bytes(b"left by a killed run")
+    manifest = open_manifest(path)
+    try:
+        assert {k: r.sha256 for k, r in manifest.previous.items()} == {
+            (oid, None): "2" * 64 for oid in "abc"}
+        with pytest.raises(InvalidInputError, match="another batch"):
+            open_manifest(path)  # the compacted file is locked too
+        manifest.append([Record("d", None, 4, "ok")])
+    finally:
+        manifest.close()
+    records = [json.loads(line) for line in path.read_bytes().splitlines()]
+    assert [(r["offer_id"], r["sha256"]) for r in records] == [
+        ("a", "2" * 64), ("b", "2" * 64), ("c", "2" * 64), ("d", None)]
+    assert list(tmp_path.glob("*.tmp")) == []
+
+
+def test_a_failed_item_names_the_earlier_image_it_leaves_in_place(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    write_offers(offers, 3)
+    out = tmp_path / "out"
+    assert run_batch(local_options(offers, out, jobs=1)).ok == 3
+    before = (out / "offer-0001.png").read_bytes()
+    lines = offers.read_text().splitlines()
+    good = lines[1]
+    broken = json.loads(good)
+    broken["image_template"]["rectangles"][0]["font_size"] = -1
+    lines[1] = json.dumps(broken)
+    offers.write_text("\n".join(lines) + "\n")
+
+    summary = run_batch(local_options(offers, out, jobs=1))
+    assert (summary.skipped, summary.error) == (2, 1)
+    rec = latest(read_manifest(out / "manifest.jsonl"))[("offer-0001", None, 2)]
+    assert rec["status"] == "error"
+    assert "font_size" in rec["error"]
+    assert rec["stale"] is True
+    assert rec["path"] == "offer-0001.png"
+    assert rec["sha256"] == hashlib.sha256(before).hexdigest()
+    assert (out / "offer-0001.png").read_bytes() == before
+
+    (out / "offer-0001.png").unlink()  # gone: nothing stale to name
+    assert run_batch(local_options(offers, out, jobs=1)).error == 1
+    rec = latest(read_manifest(out / "manifest.jsonl"))[("offer-0001", None, 2)]
+    assert (rec["stale"], rec["path"], rec["sha256"]) == (False, None, None)
+
+    lines[1] = good
+    offers.write_text("\n".join(lines) + "\n")
+    assert run_batch(local_options(offers, out, jobs=1)).ok == 1
+    rec = latest(read_manifest(out / "manifest.jsonl"))[("offer-0001", None, 2)]
+    assert (rec["status"], rec["stale"]) == ("ok", False)
 
 
 def test_reader_reports_bad_lines_and_skips_blank_ones() -> None:

@@ -1,11 +1,14 @@
 """Keep the batch manifest: take item records, append them as durable JSON Lines; read them back.
 
 One JSON object per line and item, appended as the batch goes:
-``offer_id, locale, line, path, sha256, input_hash, status, error, warnings, ms, run``.
-Every append writes whole lines, then flushes and fsyncs, so after a crash or a
-kill the file holds complete lines, plus at most one partial last line, which
-:func:`open_manifest` cuts off before appending again. Records are never
-rewritten; a later record for the same (offer id, locale) supersedes earlier ones.
+``offer_id, locale, line, path, sha256, input_hash, status, error, warnings, ms, run,
+stale``. Every append writes whole lines, then flushes and fsyncs, so after a crash
+or a kill the file holds complete lines, plus at most one partial last line, which
+:func:`open_manifest` cuts off before appending again. A later record for the same
+(offer id, locale) supersedes earlier ones. When a run opens a manifest holding more
+than :data:`COMPACT_RATIO` lines per item, it first rewrites it (atomically, under
+the lock) with only the latest record of each item, so re-runs do not grow it
+without bound.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ except ImportError:  # pragma: no cover - Windows: no advisory lock
     fcntl = None  # type: ignore[assignment]
 
 STATUSES = ("ok", "skipped", "error")
+
+COMPACT_RATIO = 2
+"""Lines per item above which opening the manifest compacts it. Default: 2, so the file
+stays under about three lines per item while a compaction happens at most every other
+re-run of the same offers."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,10 @@ class Record:
     """Time spent on the item (hashing, rendering, writing), in milliseconds."""
     run: str = ""
     """When the run that wrote the record started (UTC, ISO 8601)."""
+    stale: bool = False
+    """On an error: ``path`` still holds the image an earlier run wrote (``sha256`` is
+    its hash), which no longer matches the inputs. It is kept, not deleted, so a
+    site serving the folder shows the old image rather than none."""
 
     def to_json(self) -> bytes:
         """Return the record as one JSON line, newline included."""
@@ -97,14 +109,46 @@ def open_manifest(path: Path) -> Manifest:
     InvalidInputError when another batch holds the lock.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = path.open("a+b")
+    fh: BinaryIO = path.open("a+b")
     try:
         _lock(fh, path)
-        previous = _read_and_repair(fh)
+        previous, lines = _read_and_repair(fh)
+        _remove_compaction_leftovers(path)
+        if lines > COMPACT_RATIO * max(1, len(previous)):
+            fh = _compacted(path, fh, previous)
     except BaseException:
         fh.close()
         raise
     return Manifest(path, fh, previous)
+
+
+def _compacted(path: Path, fh: BinaryIO, latest: dict[Any, Record]) -> BinaryIO:
+    """Replace the manifest with the latest record per item; return the new file, locked.
+
+    The new file is locked before it takes the manifest's name, so no other run can
+    slip in between. On any OS error the old file is kept and returned.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.compact.tmp")
+    new = tmp.open("w+b")
+    try:
+        _lock(new, path)
+        new.write(b"".join(r.to_json() for r in latest.values()))
+        new.flush()
+        os.fsync(new.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        new.close()
+        tmp.unlink(missing_ok=True)
+        return fh
+    fh.close()
+    return new
+
+
+def _remove_compaction_leftovers(path: Path) -> None:
+    """Delete the temp files of a compaction a killed run left (the lock is held)."""
+    for leftover in path.parent.glob(f".{path.name}.*.compact.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def read_records(path: Path) -> list[Record]:
@@ -124,7 +168,8 @@ def _lock(fh: BinaryIO, path: Path) -> None:
         ) from None
 
 
-def _read_and_repair(fh: BinaryIO) -> dict[tuple[str | None, str | None], Record]:
+def _read_and_repair(fh: BinaryIO) -> tuple[dict[tuple[str | None, str | None], Record], int]:
+    """Return the latest record per item and how many complete lines the file holds."""
     fh.seek(0)
     raw = fh.read()
     end = raw.rfind(b"\n") + 1
@@ -134,11 +179,12 @@ def _read_and_repair(fh: BinaryIO) -> dict[tuple[str | None, str | None], Record
             os.fsync(fh.fileno())
     fh.seek(0, os.SEEK_END)
     latest: dict[tuple[str | None, str | None], Record] = {}
-    for line in _complete_lines(raw):
+    lines = _complete_lines(raw)
+    for line in lines:
         rec = _parse(line)
         if rec is not None and rec.offer_id is not None:
             latest[(rec.offer_id, rec.locale)] = rec
-    return latest
+    return latest, len(lines)
 
 
 def _complete_lines(raw: bytes) -> list[bytes]:

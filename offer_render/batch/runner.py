@@ -252,7 +252,17 @@ class _Driver:
         if o.status == "skipped":
             prev = self.manifest.previous[(item.offer_id, item.locale)]
             return replace(base, path=prev.path, sha256=prev.sha256, warnings=prev.warnings)
-        return replace(base, status="error", error=o.error or "unknown error")
+        failed = replace(base, status="error", error=o.error or "unknown error")
+        return self._with_stale_image(failed, item)
+
+    def _with_stale_image(self, rec: Record, item: Item) -> Record:
+        """Return ``rec`` naming the earlier image still on disk for the item, if any."""
+        prev = self.manifest.previous.get((item.offer_id, item.locale))
+        if prev is None or not prev.path or not prev.sha256:
+            return rec
+        if file_sha256(self.out_dir / prev.path) != prev.sha256:
+            return rec
+        return replace(rec, path=prev.path, sha256=prev.sha256, stale=True)
 
 
 def _locales(locales: tuple[str, ...] | None) -> tuple[str | None, ...]:
