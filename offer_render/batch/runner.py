@@ -15,7 +15,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +42,7 @@ from offer_render.batch.plan import (
 )
 from offer_render.batch.progress import Progress
 from offer_render.batch.reader import read_lines
-from offer_render.batch.worker import Outcome, Settings
+from offer_render.batch.worker import Outcome, RenderOptions, Settings
 from offer_render.cli.files import write_atomic
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.encode import normalize_format
@@ -56,27 +56,23 @@ _TEMP_RE = re.compile(r"^\..+\.(png|jpg|webp|avif)\.[^.]+\.tmp$")
 """Temp files ``write_atomic`` makes for our outputs: ``.<name>.<random>.tmp``."""
 
 
-@dataclass(frozen=True)
-class BatchOptions:
-    """Everything one batch run needs; see ``offer-render batch --help`` for the meanings."""
+@dataclass(frozen=True, kw_only=True)
+class BatchOptions(RenderOptions):
+    """Everything one batch run needs; see ``offer-render batch --help`` for the meanings.
+
+    The render flags (template, format, quality, scale, strict, context, collections,
+    force) come from :class:`~offer_render.batch.worker.RenderOptions`.
+    """
 
     offers: Path
     out_dir: Path
     config: RendererConfig = field(default_factory=RendererConfig)
-    template: Mapping[str, Any] | None = None
     locales: tuple[str, ...] | None = None
     """None: one image per offer in the default locale, no suffix in the file name."""
-    format: str = "png"
-    quality: int | None = None
-    scale: float = 1.0
-    strict: bool = False
-    context: Mapping[str, Any] | None = None
-    collections: Sequence[Mapping[str, Any]] | None = None
     jobs: int | None = None
     """Local worker processes. Default: the CPU count. 1 renders in this process."""
     executor: str = "local"
     scheduler: str | None = None
-    force: bool = False
     progress: str = "auto"
     """``auto`` (bar on a terminal, else log lines), ``bar``, ``log`` or ``none``."""
     manifest: Path | None = None
@@ -281,12 +277,9 @@ def _locales(locales: tuple[str, ...] | None) -> tuple[str | None, ...]:
 def _settings(options: BatchOptions, fmt: str) -> Settings:
     dirs = (BUNDLED_FONTS_DIR, *options.config.font_dirs)
     run = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "/" + uuid.uuid4().hex[:8]
-    return Settings(
-        run_id=run, config=options.config, template=options.template, format=fmt,
-        quality=options.quality, scale=options.scale, strict=options.strict,
-        context=options.context, collections=options.collections, force=options.force,
-        font_fingerprint=font_dirs_fingerprint(dirs),
-    )
+    flags = replace(options.render_options(), format=fmt)
+    return Settings(**vars(flags), run_id=run, config=options.config,
+                    font_fingerprint=font_dirs_fingerprint(dirs))
 
 
 def _runner(options: BatchOptions, settings: Settings) -> Runner:

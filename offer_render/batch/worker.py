@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -25,12 +25,13 @@ from offer_render.config import RendererConfig
 from offer_render.errors import OfferRenderError
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What every item of one batch run is rendered with (sent to each worker once)."""
+@dataclass(frozen=True, kw_only=True)
+class RenderOptions:
+    """How every item of a batch is rendered: the batch's render flags (``--template``,
+    ``--format``, ``--quality``, ``--scale``, ``--strict``, ``--context``,
+    ``--collections``, ``--force``). :class:`~offer_render.batch.runner.BatchOptions`
+    and :class:`Settings` both extend it, so each flag is declared once."""
 
-    run_id: str
-    config: RendererConfig
     template: Mapping[str, Any] | None = None
     """``--template`` for every offer; None: each offer's own ``image_template``."""
     format: str = "png"
@@ -40,6 +41,18 @@ class Settings:
     context: Mapping[str, Any] | None = None
     collections: Sequence[Mapping[str, Any]] | None = None
     force: bool = False
+
+    def render_options(self) -> RenderOptions:
+        """Return only the render flags (for passing them on to :class:`Settings`)."""
+        return RenderOptions(**{f.name: getattr(self, f.name) for f in fields(RenderOptions)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings(RenderOptions):
+    """What every item of one batch run is rendered with (sent to each worker once)."""
+
+    run_id: str
+    config: RendererConfig
     font_fingerprint: str = ""
 
     def hash_options(self) -> dict[str, Any]:
