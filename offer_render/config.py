@@ -87,7 +87,7 @@ def default_cache_dir() -> Path:
 class CacheLimits:
     """Byte budgets of a Renderer's in-memory caches; 0 turns a cache off.
 
-    Defaults add up to 272 MiB, which keeps a long-running service or batch
+    Defaults add up to 304 MiB, which keeps a long-running service or batch
     worker well under 400 MB resident with the bundled fonts loaded.
     """
 
@@ -105,6 +105,10 @@ class CacheLimits:
     """Backgrounds encoded as JPEG rows per (content, size, quality), which JPEG output
     reuses for the rows no text touches. Default: 16 MiB (a 1080x1080 photo takes
     about 250 KB)."""
+    png_bands_bytes: int = 32 * 1024 * 1024
+    """Backgrounds encoded as PNG bands per (content, size, zlib level), which PNG output
+    reuses for the bands no text touches. Default: 32 MiB (a 1080x1080 photo takes
+    about 1.3 MB, a flat colour about 20 KB)."""
 
 
 @dataclass(frozen=True)

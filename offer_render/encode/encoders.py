@@ -3,8 +3,9 @@
 Every encoder is set up so that the same pixels give the same bytes, on every
 run and every machine: no timestamps, no metadata (EXIF, ICC, XMP, DPI), fixed
 encoder settings and, for AVIF, a fixed thread count. JPEG files carry a restart
-marker after every row of MCUs, so that an opaque canvas can be encoded by
-re-encoding only the rows text touches (:mod:`offer_render.encode.jpegsplice`) and
+marker after every row of MCUs, and PNG files are deflated in independent bands of
+rows, so that a canvas can be encoded by re-encoding only the rows text touches
+(:mod:`offer_render.encode.jpegsplice`, :mod:`offer_render.encode.pngbands`) and
 still give the same bytes.
 """
 
@@ -15,6 +16,7 @@ import io
 from PIL import Image, features
 
 from offer_render.encode.jpegsplice import EncodedRowsCache, encode_spliced, save_jpeg
+from offer_render.encode.pngbands import EncodedBandsCache, encode_png, encode_png_spliced
 from offer_render.errors import InvalidInputError, RenderError
 from offer_render.raster.compose import Composition
 
@@ -32,8 +34,9 @@ _ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "jfif": "jpeg"}
 
 PNG_COMPRESS_LEVEL = 1
 """zlib level for PNG. Default: 1: on a 1080x1080 photo background it encodes in a third
-of level 6's time (70 ms against 225 ms here) for a file about 17% larger; text-only
-images barely differ. Overridable per call and in ``RendererConfig.png_compress_level``."""
+of level 6's time for a file about 17% larger; text-only images barely differ.
+Overridable per call and in ``RendererConfig.png_compress_level``. PNG files are
+written in bands of rows (:mod:`offer_render.encode.pngbands`), not by Pillow."""
 
 JPEG_QUALITY = 90
 """JPEG quality. Default: 90, where text edges stay clean; the usual 75 rings visibly
@@ -84,15 +87,21 @@ def encode_composition(
     quality: int | None = None,
     png_compress_level: int = PNG_COMPRESS_LEVEL,
     jpeg_rows: EncodedRowsCache | None = None,
+    png_bands: EncodedBandsCache | None = None,
 ) -> bytes:
     """Return the finished canvas ``comp`` encoded as ``fmt``, as :func:`encode` would.
 
     With ``jpeg_rows``, JPEG output of an opaque canvas re-encodes only the MCU rows
-    that ink touches and reuses the background's other rows from that cache; the
-    bytes are the same as :func:`encode` of ``comp.image()`` gives.
+    that ink touches and reuses the background's other rows from that cache; with
+    ``png_bands``, PNG output does the same with bands of rows. The bytes are the
+    same as :func:`encode` of ``comp.image()`` gives.
     """
     fmt = normalize_format(fmt)
     _check_quality(quality)
+    if fmt == "png" and png_bands is not None:
+        spliced = encode_png_spliced(comp, level=png_compress_level, cache=png_bands)
+        if spliced is not None:
+            return spliced
     if fmt == "jpeg" and jpeg_rows is not None:
         try:
             data = encode_spliced(
@@ -131,7 +140,7 @@ def encode(
     out = io.BytesIO()
     try:
         if fmt == "png":
-            im.save(out, "PNG", compress_level=png_compress_level, optimize=False)
+            return encode_png(im, level=png_compress_level)
         elif fmt == "jpeg":
             if im.mode == "RGB":
                 flat = im
