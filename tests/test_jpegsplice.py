@@ -21,6 +21,7 @@ from offer_render.encode.jpegsplice import (
 from offer_render.raster.compose import Composition
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+WHITE = (255, 255, 255, 255)
 
 
 def renderer(base_dir: Path = FIXTURES) -> Renderer:
@@ -66,7 +67,7 @@ def test_spliced_jpeg_is_byte_for_byte_the_whole_image_encoded(name: str, qualit
     painted = r.paint(tpl, **options)
     cache = rows_cache()
     spliced = encode_spliced(painted.composition, quality=quality or 90, subsampling="4:2:0",
-                             cache=cache)
+                             matte=WHITE, cache=cache)
     assert spliced is not None, "an opaque photo background must take the splicing path"
     whole = encode(painted.image, "jpeg", quality=quality)
     assert spliced == whole
@@ -79,7 +80,8 @@ def test_the_background_is_encoded_once_for_many_texts() -> None:
     outputs = set()
     for i in range(5):
         painted = r.paint(template(300, 200, rect(20 + 30 * i, content=f"Offer {i}")))
-        data = encode_spliced(painted.composition, quality=90, subsampling="4:2:0", cache=cache)
+        data = encode_spliced(painted.composition, quality=90, subsampling="4:2:0",
+                              matte=WHITE, cache=cache)
         assert data == encode(painted.image, "jpeg")
         outputs.add(data)
     assert len(outputs) == 5
@@ -96,16 +98,31 @@ def test_every_jpeg_has_a_restart_marker_after_each_mcu_row() -> None:
     assert Image.open(io.BytesIO(data)).size == (300, 200)
 
 
-def test_a_background_with_transparency_is_encoded_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("background", ["none", "translucent"])
+def test_canvases_with_transparency_are_flattened_and_spliced(
+    background: str, tmp_path: Path
+) -> None:
     (tmp_path / "backgrounds").mkdir()
     Image.new("RGBA", (200, 120), (20, 90, 160, 128)).save(tmp_path / "backgrounds" / "a.png")
     r = renderer(tmp_path)
-    tpl = template(200, 120, rect(10, content="Cat"), bg="a.png")
+    tpl = template(200, 120, rect(10, content="Cat"), rect(60, color="#FF000080"), bg="a.png")
+    if background == "none":
+        del tpl["background_url"]
     painted = r.paint(tpl)
     assert not painted.composition.opaque
-    assert encode_spliced(painted.composition, quality=90, subsampling="4:2:0",
-                          cache=rows_cache()) is None
-    assert r.render(tpl, format="jpeg").data == encode(painted.image, "jpeg")
+    cache = rows_cache()
+    spliced = encode_spliced(painted.composition, quality=90, subsampling="4:2:0",
+                             matte=(255, 255, 255, 255), cache=cache)
+    assert spliced is not None
+    assert spliced == encode(painted.image, "jpeg")
+    assert r.render(tpl, format="jpeg").data == spliced
+    # flattened onto white: a transparent corner is white, the translucent blue is lighter
+    corner = Image.open(io.BytesIO(spliced)).convert("RGB").getpixel((199, 119))
+    assert isinstance(corner, tuple)
+    if background == "none":
+        assert min(corner) >= 250
+    else:
+        assert corner[2] > corner[0] + 60
 
 
 def test_rows_coded_with_other_tables_are_never_spliced() -> None:
@@ -114,17 +131,17 @@ def test_rows_coded_with_other_tables_are_never_spliced() -> None:
     cache = rows_cache()
     # Remember the background as coded at quality 50, under the key for quality 90.
     other = rows_cache()
-    encode_spliced(comp, quality=50, subsampling="4:2:0", cache=other)
+    encode_spliced(comp, quality=50, subsampling="4:2:0", matte=WHITE, cache=other)
     ((key, (wrong, _)),) = other._items.items()  # noqa: SLF001 - the one stored value
-    cache.put((key[0], 90, "4:2:0"), wrong)
-    assert encode_spliced(comp, quality=90, subsampling="4:2:0", cache=cache) is None
+    cache.put((key[0], 90, "4:2:0", WHITE), wrong)
+    assert encode_spliced(comp, quality=90, subsampling="4:2:0", matte=WHITE, cache=cache) is None
 
 
 def test_a_file_that_does_not_cut_turns_splicing_off() -> None:
     comp = renderer().paint(template(300, 200, rect(60))).composition
     cache = rows_cache()
-    cache.put((comp.background_key, 90, "4:2:0"), EncodedRows(b"", 0, ()))
-    assert encode_spliced(comp, quality=90, subsampling="4:2:0", cache=cache) is None
+    cache.put((comp.background_key, 90, "4:2:0", WHITE), EncodedRows(b"", 0, ()))
+    assert encode_spliced(comp, quality=90, subsampling="4:2:0", matte=WHITE, cache=cache) is None
 
 
 @pytest.mark.parametrize("opaque", [True, False])

@@ -15,7 +15,12 @@ import io
 
 from PIL import Image, features
 
-from offer_render.encode.jpegsplice import EncodedRowsCache, encode_spliced, save_jpeg
+from offer_render.encode.jpegsplice import (
+    EncodedRowsCache,
+    encode_spliced,
+    flatten,
+    save_jpeg,
+)
 from offer_render.encode.pngbands import EncodedBandsCache, encode_png, encode_png_spliced
 from offer_render.errors import InvalidInputError, RenderError
 from offer_render.raster.compose import Composition
@@ -106,7 +111,7 @@ def encode_composition(
         try:
             data = encode_spliced(
                 comp, quality=quality or JPEG_QUALITY, subsampling=JPEG_SUBSAMPLING,
-                cache=jpeg_rows,
+                matte=JPEG_BACKGROUND, cache=jpeg_rows,
             )
         except (OSError, ValueError) as e:
             msg = f"cannot encode the image as jpeg: {e}"
@@ -142,14 +147,10 @@ def encode(
         if fmt == "png":
             return encode_png(im, level=png_compress_level)
         elif fmt == "jpeg":
-            if im.mode == "RGB":
-                flat = im
-            elif opaque:
-                flat = im.convert("RGB")
+            if im.mode == "RGB" or not opaque:
+                flat = flatten(im, JPEG_BACKGROUND)
             else:
-                flat = Image.new("RGBA", im.size, JPEG_BACKGROUND)
-                flat.alpha_composite(im)
-                flat = flat.convert("RGB")
+                flat = im.convert("RGB")  # known opaque: no compositing needed
             save_jpeg(flat, out, quality=quality or JPEG_QUALITY, subsampling=JPEG_SUBSAMPLING)
         elif fmt == "webp":
             im.save(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from PIL import Image
@@ -67,26 +68,57 @@ def mcu_height(subsampling: str) -> int:
     return 16 if subsampling == "4:2:0" else 8
 
 
-def encode_spliced(
-    comp: Composition, *, quality: int, subsampling: str, cache: EncodedRowsCache
-) -> bytes | None:
-    """Return ``comp`` encoded as JPEG, reusing the background's rows from ``cache``.
+def flatten(image: Image.Image, matte: tuple[int, int, int, int]) -> Image.Image:
+    """Return ``image`` as RGB: an RGB image as it is, an RGBA one composited onto ``matte``.
 
-    Returns None when the composition cannot be spliced (not opaque, no background
+    Each pixel depends only on itself, so flattening a band of rows gives the same
+    pixels as flattening the whole image and cutting the band out.
+    """
+    if image.mode == "RGB":
+        return image
+    flat = Image.new("RGBA", image.size, matte)
+    flat.alpha_composite(image if image.mode == "RGBA" else image.convert("RGBA"))
+    return flat.convert("RGB")
+
+
+def encode_spliced(
+    comp: Composition,
+    *,
+    quality: int,
+    subsampling: str,
+    matte: tuple[int, int, int, int],
+    cache: EncodedRowsCache,
+) -> bytes | None:
+    """Return ``comp`` flattened onto ``matte`` and encoded as JPEG, reusing the
+    background's rows from ``cache``.
+
+    Returns None when the composition cannot be spliced (a background not known by a
     key, or the encoder's output did not cut as expected); encode the whole image then.
     """
-    if not comp.opaque or comp.background is None or comp.background_key is None:
-        return None
     background = comp.background
-    key = (comp.background_key, quality, subsampling)
-    base = cache.get_or_make(key, lambda: _cut(_encode(background, quality, subsampling),
-                                              _row_count(background.height, subsampling)))
+    width, height = comp.width, comp.height
+    if background is None:
+        key: Hashable = ("transparent", width, height, quality, subsampling, matte)
+    elif comp.background_key is not None:
+        key = (comp.background_key, quality, subsampling, matte)
+    else:
+        return None
+
+    def encode_base() -> EncodedRows:
+        if background is None:
+            base = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+        else:
+            base = background
+        data = _encode(flatten(base, matte), quality, subsampling)
+        return _cut(data, _row_count(height, subsampling))
+
+    base = cache.get_or_make(key, encode_base)
     if not base.rows:
         return None
     step = mcu_height(subsampling)
     rows = list(base.rows)
     for first, last in _mcu_spans(comp.inked_rows(), step):
-        strip = comp.rows(first * step, last * step)
+        strip = flatten(comp.rows(first * step, last * step), matte)
         cut = _cut(_encode(strip, quality, subsampling), last - first)
         if not _same_tables(cut, base):
             return None
