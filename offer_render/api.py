@@ -34,6 +34,7 @@ from offer_render.resources.background import (
     background_size,
     fit_background,
 )
+from offer_render.resources.deadline import render_deadline
 from offer_render.resources.fetch import Fetcher, PolicyFetcher
 from offer_render.resources.fetchcache import DiskFetchCache, LayeredFetchCache, MemoryFetchCache
 from offer_render.resources.fontdb import FontDatabase
@@ -175,13 +176,15 @@ class Renderer:
         ):
             raise InvalidInputError([("locales", "must be a non-empty list of locale names")])
         fmt = normalize_format(format)
-        prepared = self._prepare(
-            template, offer, scale=options.pop("scale", 1), strict=options.pop("strict", False)
-        )
-        results: dict[str, RenderResult] = {}
-        for loc in dict.fromkeys(locales):
-            painted = self._paint_prepared(prepared, locale=loc, **options)
-            results[loc] = self._encode(painted, fmt, quality)
+        with render_deadline(self._deadline(options.pop("deadline", None))):
+            prepared = self._prepare(
+                template, offer, scale=options.pop("scale", 1),
+                strict=options.pop("strict", False),
+            )
+            results: dict[str, RenderResult] = {}
+            for loc in dict.fromkeys(locales):
+                painted = self._paint_prepared(prepared, locale=loc, **options)
+                results[loc] = self._encode(painted, fmt, quality)
         return results
 
     def paint(
@@ -194,17 +197,29 @@ class Renderer:
         strict: bool = False,
         context: Mapping[str, object] | None = None,
         collections: Sequence[Mapping[str, object]] | None = None,
+        deadline: float | None = None,
     ) -> Painted:
         """Run every stage but encoding; return the image, the layout tree and the warnings.
 
         ``locale`` defaults to the configured default locale; ``scale`` 2 gives an
         @2x image; ``strict`` turns unknown keys, unknown placeholders and missing
-        fonts into errors.
+        fonts into errors. ``deadline`` (seconds; default
+        ``RendererConfig.render_deadline``) bounds the time spent fetching: a font not
+        had by then falls back with a warning, a background is an error.
         """
-        prepared = self._prepare(template, offer, scale=scale, strict=strict)
-        return self._paint_prepared(
-            prepared, locale=locale, context=context, collections=collections
-        )
+        with render_deadline(self._deadline(deadline)):
+            prepared = self._prepare(template, offer, scale=scale, strict=strict)
+            return self._paint_prepared(
+                prepared, locale=locale, context=context, collections=collections
+            )
+
+    def _deadline(self, deadline: float | None) -> float | None:
+        """Return the fetch budget of one call: ``deadline`` or the configured default."""
+        if deadline is None:
+            return self.config.render_deadline
+        if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline <= 0:
+            raise InvalidInputError([("deadline", "must be a number of seconds greater than 0")])
+        return float(deadline)
 
     def _encode(self, painted: Painted, fmt: str, quality: int | None) -> RenderResult:
         data = encode_composition(

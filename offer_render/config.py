@@ -135,6 +135,11 @@ class RendererConfig:
     Last-Modified, a tenth of its age is used, at most a day: see
     ``resources.freshness``). Default: 0 (always ask, as HTTP says; Google Fonts sends
     max-age, so its fonts are reused for a day or a year)."""
+    render_deadline: float | None = None
+    """Seconds one render (or one ``render_locales`` call) may spend fetching, all its
+    fetches together; a font not had in time falls back with a warning, a background
+    is an error. Default: None (each fetch still has ``Limits.fetch_timeout``). A
+    service with a response deadline sets it a little below that."""
     png_compress_level: int = 1
     """zlib level of PNG output, 0..9. Default: 1 (see ``encode.PNG_COMPRESS_LEVEL``)."""
     user_agent: str = "offer-render/0.1"

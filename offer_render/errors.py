@@ -31,14 +31,21 @@ class InvalidInputError(OfferRenderError):
 
 
 class ResourceError(OfferRenderError):
-    """Report a resource (stylesheet, font, background) that could not be had or decoded."""
+    """Report a resource (stylesheet, font, background) that could not be had or decoded.
+
+    ``transient`` marks failures that say nothing about the resource itself (a
+    timeout, a refused or dropped connection, an HTTP 5xx): a stored copy may stand in.
+    """
 
     exit_code = 1
 
-    def __init__(self, url: str, reason: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, url: str, reason: str, *, field: str | None = None, transient: bool = False
+    ) -> None:
         self.url = url
         self.reason = reason
         self.field = field
+        self.transient = transient
         where = f"{field}: " if field else ""
         super().__init__(f"{where}{url}: {reason}")
 

@@ -137,8 +137,12 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
             """Serve a served_tmp file with an ETag; answer If-None-Match with 304.
 
             Query: ``max_age`` (Cache-Control), ``expires_in`` (Expires, seconds from
-            now), ``modified_ago`` (Last-Modified, seconds ago), ``age`` (Age).
+            now), ``modified_ago`` (Last-Modified, seconds ago), ``age`` (Age),
+            ``missing`` (the status to answer when the file is gone; default 404).
             """
+            if not path.is_file():
+                self._body(int(query.get("missing", ["404"])[0]), b"", "text/plain")
+                return
             data = path.read_bytes()
             etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
             not_modified = self.headers.get("If-None-Match") == etag

@@ -14,7 +14,11 @@ for ``file://`` URLs and plain paths. Its guarantees (SPEC 5):
   connection (DNS rebinding) cannot slip past;
 - one total deadline per fetch (``Limits.fetch_timeout``), redirects included,
   enforced by a watchdog that shuts the socket down when it passes, so a server
-  that drips headers or body one byte at a time is cut at the deadline;
+  that drips headers or body one byte at a time is cut at the deadline; within a
+  render's budget (:mod:`offer_render.resources.deadline`) it is cut to what is left;
+- stale-if-error: when revalidating a stored response fails for a reason that says
+  nothing about the resource (timeout, connection error, HTTP 5xx), the stored copy
+  is used;
 - a byte cap while streaming that counts decoded bytes (a gzip bomb is cut after
   ``max_bytes`` of output, not of input).
 """
@@ -47,6 +51,7 @@ from urllib3.util.connection import allowed_gai_family
 from offer_render.cache import BoundedCache
 from offer_render.config import Limits, NetworkPolicy
 from offer_render.errors import ResourceError
+from offer_render.resources.deadline import time_left
 from offer_render.resources.freshness import freshness_lifetime
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -212,6 +217,10 @@ class _FetchContext:
     """Per-fetch state the watchdog uses: sockets in use, whether the deadline passed."""
 
     deadline: float
+    timeout: float = 0.0
+    """Seconds the fetch was given (for messages)."""
+    render_deadline: bool = False
+    """The render's budget, not the per-fetch limit, set ``deadline``."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     socks: list[socket.socket] = field(default_factory=list)
     done: bool = False
@@ -493,7 +502,14 @@ class PolicyFetcher:
                 validators["If-None-Match"] = hit.fetched.etag
             if hit.fetched.last_modified:
                 validators["If-Modified-Since"] = hit.fetched.last_modified
-        fetched = self._download(url, max_bytes=max_bytes, what=what, headers=validators)
+        try:
+            fetched = self._download(url, max_bytes=max_bytes, what=what, headers=validators)
+        except ResourceError as e:
+            if hit is not None and e.transient:
+                # stale-if-error: the host is slow, down or failing; the stored copy is
+                # the best there is (it is asked again on the next render)
+                return hit.fetched
+            raise
         if fetched.not_modified and hit is not None:
             # Still valid: keep the stored body, take the new freshness lifetime (from
             # the stored Last-Modified when the 304 says nothing of its own).
@@ -515,7 +531,15 @@ class PolicyFetcher:
         self, url: str, *, max_bytes: int, what: str, headers: dict[str, str] | None = None
     ) -> Fetched:
         timeout = self.limits.fetch_timeout
-        ctx = _FetchContext(deadline=time.monotonic() + timeout)
+        left = time_left()
+        if left is not None and left <= 0:
+            raise ResourceError(url, "not fetched: the render's deadline has passed",
+                                transient=True)
+        capped = left is not None and left < timeout
+        if left is not None and capped:
+            timeout = left
+        ctx = _FetchContext(deadline=time.monotonic() + timeout, timeout=timeout,
+                            render_deadline=capped)
         timer = threading.Timer(timeout, ctx.fire)
         timer.daemon = True
         previous = getattr(_ACTIVE, "ctx", None)
@@ -559,7 +583,8 @@ class PolicyFetcher:
                     return Fetched(url=current, data=b"", max_age=lifetime, not_modified=True)
                 if not 200 <= resp.status_code < 300:
                     via = f" (from {current})" if current != url else ""
-                    raise ResourceError(url, f"HTTP {resp.status_code} {resp.reason}{via}".strip())
+                    raise ResourceError(url, f"HTTP {resp.status_code} {resp.reason}{via}".strip(),
+                                        transient=resp.status_code >= 500)
                 data = self._read_body(resp, url, ctx, max_bytes=max_bytes, what=what)
                 return Fetched(
                     url=current,
@@ -582,7 +607,7 @@ class PolicyFetcher:
     ) -> requests.Response:
         remaining = ctx.deadline - time.monotonic()
         if remaining <= 0:
-            raise ResourceError(url, self._timed_out())
+            raise ResourceError(url, self._timed_out(ctx), transient=True)
         via = f" (redirected to {current})" if current != url else ""
         try:
             return session.get(
@@ -596,8 +621,9 @@ class PolicyFetcher:
             raise ResourceError(url, e.reason + via) from None
         except requests.RequestException as e:
             if ctx.expired or time.monotonic() >= ctx.deadline or isinstance(e, requests.Timeout):
-                raise ResourceError(url, self._timed_out()) from None
-            raise ResourceError(url, f"request failed{via}: {_one_line(e)}") from None
+                raise ResourceError(url, self._timed_out(ctx), transient=True) from None
+            raise ResourceError(url, f"request failed{via}: {_one_line(e)}",
+                                transient=True) from None
 
     def _read_body(
         self,
@@ -618,15 +644,16 @@ class PolicyFetcher:
         total = 0
         while True:
             if time.monotonic() >= ctx.deadline:
-                raise ResourceError(url, self._timed_out())
+                raise ResourceError(url, self._timed_out(ctx), transient=True)
             try:
                 chunk = raw.read(_CHUNK, decode_content=True)
             except (urllib3.exceptions.HTTPError, OSError, ValueError) as e:
                 if ctx.expired or time.monotonic() >= ctx.deadline:
-                    raise ResourceError(url, self._timed_out()) from None
+                    raise ResourceError(url, self._timed_out(ctx), transient=True) from None
                 if isinstance(e, urllib3.exceptions.DecodeError):
                     raise ResourceError(url, "cannot decode the compressed response") from None
-                raise ResourceError(url, f"download failed: {_one_line(e)}") from None
+                raise ResourceError(url, f"download failed: {_one_line(e)}",
+                                    transient=True) from None
             if not chunk:
                 break
             total += len(chunk)
@@ -634,12 +661,14 @@ class PolicyFetcher:
                 raise ResourceError(url, _too_large(what, max_bytes))
             chunks.append(chunk)
         if ctx.expired:  # the watchdog's shutdown looks like a clean end of stream
-            raise ResourceError(url, self._timed_out())
+            raise ResourceError(url, self._timed_out(ctx), transient=True)
         raw.release_conn()  # body fully read: the connection may be reused
         return b"".join(chunks)
 
-    def _timed_out(self) -> str:
-        return f"timed out after {self.limits.fetch_timeout:g} s (total deadline per fetch)"
+    def _timed_out(self, ctx: _FetchContext) -> str:
+        if ctx.render_deadline:
+            return f"timed out after {ctx.timeout:g} s (what was left of the render's deadline)"
+        return f"timed out after {ctx.timeout:g} s (total deadline per fetch)"
 
     # -- sessions ---------------------------------------------------------------
 
