@@ -132,7 +132,9 @@ def _compacted(path: Path, fh: BinaryIO, latest: dict[Any, Record]) -> BinaryIO:
     new = tmp.open("w+b")
     try:
         _lock(new, path)
-        new.write(b"".join(r.to_json() for r in latest.values()))
+        records = list(latest.values())
+        for start in range(0, len(records), 10_000):  # bounded memory for huge manifests
+            new.write(b"".join(r.to_json() for r in records[start : start + 10_000]))
         new.flush()
         os.fsync(new.fileno())
         os.replace(tmp, path)
@@ -154,7 +156,7 @@ def _remove_compaction_leftovers(path: Path) -> None:
 def read_records(path: Path) -> list[Record]:
     """Return every complete record in the manifest at ``path``, in file order."""
     with path.open("rb") as fh:
-        return [r for r in (_parse(line) for line in _complete_lines(fh.read())) if r]
+        return [r for r in (_parse(line) for line in fh if line.endswith(b"\n")) if r]
 
 
 def _lock(fh: BinaryIO, path: Path) -> None:
@@ -169,26 +171,30 @@ def _lock(fh: BinaryIO, path: Path) -> None:
 
 
 def _read_and_repair(fh: BinaryIO) -> tuple[dict[tuple[str | None, str | None], Record], int]:
-    """Return the latest record per item and how many complete lines the file holds."""
+    """Return the latest record per item and how many complete lines the file holds.
+
+    The file is read line by line (a manifest of a million items is hundreds of MB);
+    a partial last line is cut off.
+    """
     fh.seek(0)
-    raw = fh.read()
-    end = raw.rfind(b"\n") + 1
-    if end < len(raw):  # a partial last line: cut it off
+    latest: dict[tuple[str | None, str | None], Record] = {}
+    lines = end = 0
+    partial = False
+    for line in fh:
+        if not line.endswith(b"\n"):
+            partial = True
+            break
+        lines += 1
+        end += len(line)
+        rec = _parse(line)
+        if rec is not None and rec.offer_id is not None:
+            latest[(rec.offer_id, rec.locale)] = rec
+    if partial:
         with contextlib.suppress(OSError):
             os.ftruncate(fh.fileno(), end)
             os.fsync(fh.fileno())
     fh.seek(0, os.SEEK_END)
-    latest: dict[tuple[str | None, str | None], Record] = {}
-    lines = _complete_lines(raw)
-    for line in lines:
-        rec = _parse(line)
-        if rec is not None and rec.offer_id is not None:
-            latest[(rec.offer_id, rec.locale)] = rec
-    return latest, len(lines)
-
-
-def _complete_lines(raw: bytes) -> list[bytes]:
-    return raw[: raw.rfind(b"\n") + 1].splitlines()
+    return latest, lines
 
 
 def _parse(line: bytes) -> Record | None:
