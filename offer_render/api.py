@@ -19,8 +19,7 @@ from offer_render.cache import BoundedCache
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.diagnostics import Diagnostics, RenderWarning
 from offer_render.encode import MIME_TYPES, encode_composition, normalize_format
-from offer_render.encode.jpegsplice import EncodedRowsCache, encoded_rows_bytes
-from offer_render.encode.pngbands import EncodedBandsCache, encoded_bands_bytes
+from offer_render.encode.encoders import SpliceCaches
 from offer_render.errors import InvalidInputError
 from offer_render.layout import LayoutCache, layout_size, layout_template
 from offer_render.layout.tree import LayoutTree
@@ -126,12 +125,7 @@ class Renderer:
         self._backgrounds: BackgroundCache = BoundedCache(
             budgets.background_bytes, background_size
         )
-        self._jpeg_rows: EncodedRowsCache = BoundedCache(
-            budgets.jpeg_rows_bytes, encoded_rows_bytes
-        )
-        self._png_bands: EncodedBandsCache = BoundedCache(
-            budgets.png_bands_bytes, encoded_bands_bytes
-        )
+        self._splice = SpliceCaches.with_budgets(budgets.jpeg_rows_bytes, budgets.png_bands_bytes)
 
     def render(
         self,
@@ -224,8 +218,7 @@ class Renderer:
     def _encode(self, painted: Painted, fmt: str, quality: int | None) -> RenderResult:
         data = encode_composition(
             painted.composition, fmt, quality=quality,
-            png_compress_level=self.config.png_compress_level, jpeg_rows=self._jpeg_rows,
-            png_bands=self._png_bands,
+            png_compress_level=self.config.png_compress_level, splice=self._splice,
         )
         report = build_report(
             painted.tree, painted.warnings, fmt=fmt, locale=painted.locale,

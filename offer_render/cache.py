@@ -79,3 +79,27 @@ class BoundedCache(Generic[V]):
         with self._lock:
             self._items.clear()
             self._bytes = 0
+
+
+class Doorkeeper:
+    """Remember the last ``max_keys`` keys seen; say whether a key was seen before.
+
+    Put in front of a cache of costly derived values (a background encoded as bands)
+    so that a key met only once (a one-off background) is never worth the work.
+    """
+
+    def __init__(self, max_keys: int) -> None:
+        self.max_keys = max_keys
+        self._keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def seen_before(self, key: Hashable) -> bool:
+        """Return whether ``key`` was seen before (and remember it now)."""
+        with self._lock:
+            if key in self._keys:
+                self._keys.move_to_end(key)
+                return True
+            self._keys[key] = None
+            while len(self._keys) > self.max_keys:
+                self._keys.popitem(last=False)
+            return False

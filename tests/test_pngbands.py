@@ -100,3 +100,17 @@ def test_a_photo_costs_little_more_than_pillows_own_png() -> None:
 @given(st.binary(max_size=5000), st.binary(max_size=70000))
 def test_adler32_combine_matches_zlib(a: bytes, b: bytes) -> None:
     assert _adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg"])
+def test_a_background_met_once_is_not_coded_for_the_cache(fmt: str) -> None:
+    r = renderer()
+    splice = r._splice  # noqa: SLF001 - what the Renderer keeps
+    cache = splice.png_bands if fmt == "png" else splice.jpeg_rows
+    first = r.render(template(300, 200, rect(20, content="Once")), format=fmt).data
+    assert len(cache) == 0  # a one-off background: the whole image was encoded
+    second = r.render(template(300, 200, rect(60, content="Twice")), format=fmt).data
+    assert len(cache) == 1  # met again: its bands are coded and kept
+    third = r.render(template(300, 200, rect(20, content="Once")), format=fmt).data
+    assert third == first  # spliced or whole, the same bytes
+    assert second != first

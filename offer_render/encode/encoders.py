@@ -12,16 +12,24 @@ still give the same bytes.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from PIL import Image, features
 
+from offer_render.cache import BoundedCache, Doorkeeper
 from offer_render.encode.jpegsplice import (
     EncodedRowsCache,
     encode_spliced,
+    encoded_rows_bytes,
     flatten,
     save_jpeg,
 )
-from offer_render.encode.pngbands import EncodedBandsCache, encode_png, encode_png_spliced
+from offer_render.encode.pngbands import (
+    EncodedBandsCache,
+    encode_png,
+    encode_png_spliced,
+    encoded_bands_bytes,
+)
 from offer_render.errors import InvalidInputError, RenderError
 from offer_render.raster.compose import Composition
 
@@ -68,6 +76,9 @@ AVIF_SPEED = 6
 """libavif encoder speed, 0 (slow, small) to 10 (fast). Default: 6, Pillow's and libavif's
 usual trade-off: a canvas-sized image encodes in well under a second."""
 
+SEEN_BACKGROUNDS = 4096
+"""Backgrounds the splice doorkeeper remembers. Default: 4096 keys (a few hundred KB)."""
+
 AVIF_THREADS = 1
 """Encoder threads for AVIF. Default: 1, because libaom's output bytes depend on its thread
 count; a fixed count keeps output byte-identical across machines with different CPUs."""
@@ -85,33 +96,52 @@ def normalize_format(name: str) -> str:
     return key
 
 
+@dataclass(frozen=True)
+class SpliceCaches:
+    """What splicing keeps: backgrounds coded as JPEG rows and as PNG bands, and a
+    doorkeeper so that a background met once (a one-off photo) is not coded twice:
+    the first render with it encodes the whole image, later ones splice."""
+
+    jpeg_rows: EncodedRowsCache
+    png_bands: EncodedBandsCache
+    seen: Doorkeeper
+
+    @classmethod
+    def with_budgets(cls, jpeg_rows_bytes: int, png_bands_bytes: int) -> SpliceCaches:
+        """Return empty caches bounded to the given bytes."""
+        return cls(
+            BoundedCache(jpeg_rows_bytes, encoded_rows_bytes),
+            BoundedCache(png_bands_bytes, encoded_bands_bytes),
+            Doorkeeper(SEEN_BACKGROUNDS),
+        )
+
+
 def encode_composition(
     comp: Composition,
     fmt: str,
     *,
     quality: int | None = None,
     png_compress_level: int = PNG_COMPRESS_LEVEL,
-    jpeg_rows: EncodedRowsCache | None = None,
-    png_bands: EncodedBandsCache | None = None,
+    splice: SpliceCaches | None = None,
 ) -> bytes:
     """Return the finished canvas ``comp`` encoded as ``fmt``, as :func:`encode` would.
 
-    With ``jpeg_rows``, JPEG output of an opaque canvas re-encodes only the MCU rows
-    that ink touches and reuses the background's other rows from that cache; with
-    ``png_bands``, PNG output does the same with bands of rows. The bytes are the
-    same as :func:`encode` of ``comp.image()`` gives.
+    With ``splice``, JPEG and PNG output re-encode only the rows that ink touches and
+    reuse the background's other rows, coded once; the bytes are the same as
+    :func:`encode` of ``comp.image()`` gives.
     """
     fmt = normalize_format(fmt)
     _check_quality(quality)
-    if fmt == "png" and png_bands is not None:
-        spliced = encode_png_spliced(comp, level=png_compress_level, cache=png_bands)
+    if fmt == "png" and splice is not None:
+        spliced = encode_png_spliced(comp, level=png_compress_level, cache=splice.png_bands,
+                                     admit=splice.seen.seen_before)
         if spliced is not None:
             return spliced
-    if fmt == "jpeg" and jpeg_rows is not None:
+    if fmt == "jpeg" and splice is not None:
         try:
             data = encode_spliced(
                 comp, quality=quality or JPEG_QUALITY, subsampling=JPEG_SUBSAMPLING,
-                matte=JPEG_BACKGROUND, cache=jpeg_rows,
+                matte=JPEG_BACKGROUND, cache=splice.jpeg_rows, admit=splice.seen.seen_before,
             )
         except (OSError, ValueError) as e:
             msg = f"cannot encode the image as jpeg: {e}"

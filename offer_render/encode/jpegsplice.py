@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from PIL import Image
@@ -88,12 +88,15 @@ def encode_spliced(
     subsampling: str,
     matte: tuple[int, int, int, int],
     cache: EncodedRowsCache,
+    admit: Callable[[Hashable], bool] | None = None,
 ) -> bytes | None:
     """Return ``comp`` flattened onto ``matte`` and encoded as JPEG, reusing the
     background's rows from ``cache``.
 
     Returns None when the composition cannot be spliced (a background not known by a
-    key, or the encoder's output did not cut as expected); encode the whole image then.
+    key, or the encoder's output did not cut as expected) or is not worth it (the
+    background's rows are not cached and ``admit`` says no: a background met for the
+    first time); encode the whole image then, for the same bytes.
     """
     background = comp.background
     width, height = comp.width, comp.height
@@ -112,7 +115,11 @@ def encode_spliced(
         data = _encode(flatten(base, matte), quality, subsampling)
         return _cut(data, _row_count(height, subsampling))
 
-    base = cache.get_or_make(key, encode_base)
+    base = cache.get(key)
+    if base is None:
+        if admit is not None and not admit(key):
+            return None
+        base = cache.put(key, encode_base())
     if not base.rows:
         return None
     step = mcu_height(subsampling)

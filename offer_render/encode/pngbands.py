@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from PIL import Image, ImageChops
@@ -62,11 +62,18 @@ def encode_png(image: Image.Image, *, level: int) -> bytes:
                      _encode_bands(image, 0, image.height, level))
 
 
-def encode_png_spliced(comp: Composition, *, level: int, cache: EncodedBandsCache) -> bytes | None:
+def encode_png_spliced(
+    comp: Composition,
+    *,
+    level: int,
+    cache: EncodedBandsCache,
+    admit: Callable[[Hashable], bool] | None = None,
+) -> bytes | None:
     """Return ``comp`` as PNG, reusing its background's bands from ``cache``.
 
-    Returns None when the background is not known by a key (encode the whole image
-    then; the bytes are the same).
+    Returns None when the background is not known by a key, or its bands are not
+    cached and ``admit`` says no (a background met for the first time); encode the
+    whole image then, for the same bytes.
     """
     width, height = comp.width, comp.height
     background = comp.background
@@ -82,7 +89,12 @@ def encode_png_spliced(comp: Composition, *, level: int, cache: EncodedBandsCach
         base = background if background is not None else _transparent(width, height)
         return _encode_bands(base, 0, height, level)
 
-    bands = list(cache.get_or_make(key, encode_base))
+    cached = cache.get(key)
+    if cached is None:
+        if admit is not None and not admit(key):
+            return None
+        cached = cache.put(key, encode_base())
+    bands = list(cached)
     for first, last in _band_spans(comp.inked_rows(), height):
         strip = comp.rows(first * BAND_ROWS, last * BAND_ROWS)
         bands[first:last] = _encode_bands(strip, first * BAND_ROWS, height, level)
