@@ -76,12 +76,12 @@ AVIF_SPEED = 6
 """libavif encoder speed, 0 (slow, small) to 10 (fast). Default: 6, Pillow's and libavif's
 usual trade-off: a canvas-sized image encodes in well under a second."""
 
-SEEN_BACKGROUNDS = 4096
-"""Backgrounds the splice doorkeeper remembers. Default: 4096 keys (a few hundred KB)."""
-
 AVIF_THREADS = 1
 """Encoder threads for AVIF. Default: 1, because libaom's output bytes depend on its thread
 count; a fixed count keeps output byte-identical across machines with different CPUs."""
+
+SEEN_BACKGROUNDS = 4096
+"""Backgrounds the splice doorkeeper remembers. Default: 4096 keys (a few hundred KB)."""
 
 
 def normalize_format(name: str) -> str:

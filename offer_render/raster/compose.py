@@ -4,7 +4,8 @@ A :class:`Composition` is the finished canvas described, not yet made: the
 background and the inked bands in drawing order. :meth:`Composition.image` makes
 the whole canvas; :meth:`Composition.rows` makes only a horizontal band of it, so
 an encoder that can reuse the background's encoded rows (see
-:mod:`offer_render.encode.jpegsplice`) composes only the rows text touches.
+:mod:`offer_render.encode.jpegsplice` and :mod:`offer_render.encode.pngbands`)
+composes only the rows text touches.
 Both give exactly the same pixels for the same rows.
 """
 
