@@ -269,3 +269,20 @@ def test_unspaced_graphemes_stay_one_stretch_so_letters_join() -> None:
                     cursive_graphemes(text, graphemes))
     assert par.width(0, len(text)) == len(text) + 30  # a, b and the space
     assert [(s, e) for s, e, _ in par.clusters(0, len(text))] == [(0, 1), (1, 2), (2, 3), (3, 7)]
+
+
+def test_letter_spacing_turns_common_ligatures_off_as_chromium_does() -> None:
+    from pathlib import Path
+
+    from offer_render.layout.shaping import em_advances
+    from offer_render.resources.fontfile import load_font, make_face
+
+    data = (Path(__file__).resolve().parents[1] / "fixtures" / "fonts"
+            / "PlayfairDisplay-VF.ttf").read_bytes()
+    face = make_face(load_font(data), family="Playfair Display", weight=(400, 900),
+                     style="normal", source="s", origin="stylesheet", unicode_ranges=None,
+                     requested_weight=400, requested_style="normal")
+    joined = em_advances("office", 0, 6, face, "ltr", "en")
+    apart = em_advances("office", 0, 6, face, "ltr", "en", ligatures=False)
+    assert 0.0 in joined  # "ffi" is one ligature glyph: its advance sits on the first f
+    assert 0.0 not in apart  # each letter its own glyph, so spacing goes between them

@@ -100,7 +100,8 @@ def prepare(
 ) -> tuple[list[_Prepared], list[str]]:
     """Return the paragraphs ready for breaking, and the characters no face covers.
 
-    ``spaced`` says the rectangle has letter spacing, so cursive graphemes are marked.
+    ``spaced`` says the rectangle has letter spacing, so cursive graphemes are marked
+    and common ligatures are off.
     """
     prepared = []
     missing: list[str] = []
@@ -113,7 +114,8 @@ def prepare(
         pieces = make_pieces(par, faces, levels, opportunities) if par else []
         ems: list[float] = []
         for item in make_pieces(par, faces, levels, []) if par else []:
-            ems.extend(em_advances(par, item.start, item.end, item.face, item.direction, language))
+            ems.extend(em_advances(par, item.start, item.end, item.face, item.direction,
+                                   language, ligatures=not spaced))
         unspaced = cursive_graphemes(par, graphemes) if spaced else None
         prepared.append(_Prepared(par, base, graphemes, opportunities, pieces, ems, unspaced))
     return prepared, missing
@@ -352,6 +354,7 @@ def _position(
                     direction=seg.direction,
                     language=language,
                     color=rect.rgba,
+                    ligatures=not rect.letter_spacing,
                 )
             )
             x += seg.width

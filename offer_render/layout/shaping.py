@@ -42,14 +42,26 @@ def _hb_font(face: FontFace) -> tuple[hb.Font, int]:
     return font, upem
 
 
+NO_LIGATURES = {"liga": False, "clig": False}
+"""Features Chromium turns off when letter spacing is not 0 (common ligatures)."""
+
+
 def em_advances(
-    text: str, start: int, end: int, face: FontFace, direction: str, language: str | None
+    text: str,
+    start: int,
+    end: int,
+    face: FontFace,
+    direction: str,
+    language: str | None,
+    *,
+    ligatures: bool = True,
 ) -> list[float]:
     """Return the advance of each character of ``text[start:end]`` in ems.
 
     The whole ``text`` is given to HarfBuzz as context, so shaping at the item's
     edges (Arabic joining) sees its neighbours. A cluster's advance goes to its
-    first character; the others of the cluster get 0.
+    first character; the others of the cluster get 0. ``ligatures`` False turns
+    common ligatures off (see :data:`NO_LIGATURES`).
     """
     font, upem = _hb_font(face)
     buf = hb.Buffer()
@@ -58,7 +70,7 @@ def em_advances(
     buf.direction = direction
     if language:
         buf.language = language
-    hb.shape(font, buf)
+    hb.shape(font, buf, {} if ligatures else NO_LIGATURES)
     out = [0.0] * (end - start)
     unit = 1.0 / (upem * _SUBUNITS)
     for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):

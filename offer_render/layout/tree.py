@@ -55,8 +55,9 @@ class GlyphRun:
     """``ltr`` or ``rtl``."""
     language: str | None
     color: RGBA
-    letter_spacing: float = 0.0
-    """Extra advance after each grapheme, in device px; 0 means shape the run whole."""
+    ligatures: bool = True
+    """Common ligatures (``liga``, ``clig``) on. Off in a rectangle with letter spacing,
+    as Chromium turns them off there (measured and drawn alike)."""
 
 
 @dataclass(frozen=True)

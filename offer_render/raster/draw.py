@@ -177,7 +177,8 @@ def _draw_run(
     if glyphs is None:
         drawn = _draw_glyphs(run, fx)
     else:
-        key = (run.face.key, run.size, run.text, run.direction, run.language, run.color, steps)
+        key = (run.face.key, run.size, run.text, run.direction, run.language, run.color, steps,
+               run.ligatures)
         drawn = glyphs.get_or_make(key, lambda: _draw_glyphs(run, fx))
     image, dx, dy = drawn
     if image.width and image.height:
@@ -191,9 +192,10 @@ def _draw_glyphs(run: GlyphRun, fx: float) -> tuple[Image.Image, int, int]:
     if factor != 1.0:
         return _draw_scaled_bitmap_glyphs(run, font, factor, fx)
     stroke = synthetic_bold_stroke(run.size) if run.face.synthetic_bold else 0.0
-    direction, language = run.direction, run.language
+    direction, language, features = run.direction, run.language, _features(run)
     left, top, right, bottom = font.getbbox(
-        run.text, direction=direction, language=language, stroke_width=stroke, anchor="ls"
+        run.text, direction=direction, language=language, features=features,
+        stroke_width=stroke, anchor="ls",
     )
     pad = 2 + math.ceil(stroke)
     w = int(math.ceil(right - left)) + 2 * pad + 1
@@ -205,13 +207,13 @@ def _draw_glyphs(run: GlyphRun, fx: float) -> tuple[Image.Image, int, int]:
         drawn = Image.new("RGBA", (w, h), (0, 0, 0, 0))
         ImageDraw.Draw(drawn).text(
             origin, run.text, font=font, fill=run.color, embedded_color=True,
-            direction=direction, language=language, anchor="ls",
+            direction=direction, language=language, features=features, anchor="ls",
         )
     else:
         mask = Image.new("L", (w, h), 0)
         ImageDraw.Draw(mask).text(
             origin, run.text, font=font, fill=255, stroke_width=stroke, stroke_fill=255,
-            direction=direction, language=language, anchor="ls",
+            direction=direction, language=language, features=features, anchor="ls",
         )
         drawn = _tint(mask, run.color)
     dx = int(left) - pad
@@ -225,9 +227,9 @@ def _draw_scaled_bitmap_glyphs(
     run: GlyphRun, font: ImageFont.FreeTypeFont, factor: float, fx: float
 ) -> tuple[Image.Image, int, int]:
     """Draw a run of a bitmap-only colour font at its strike, then scale it to the run's size."""
-    direction, language = run.direction, run.language
+    direction, language, features = run.direction, run.language, _features(run)
     left, top, right, bottom = font.getbbox(
-        run.text, direction=direction, language=language, anchor="ls"
+        run.text, direction=direction, language=language, features=features, anchor="ls"
     )
     w, h = int(math.ceil(right - left)), int(math.ceil(bottom - top))
     if w <= 0 or h <= 0:
@@ -235,13 +237,19 @@ def _draw_scaled_bitmap_glyphs(
     glyphs = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     ImageDraw.Draw(glyphs).text(
         (-left, -top), run.text, font=font, fill=run.color, embedded_color=True,
-        direction=direction, language=language, anchor="ls",
+        direction=direction, language=language, features=features, anchor="ls",
     )
     x0 = fx + left * factor
     y0 = top * factor
     sw = max(1, round(fx + right * factor - x0))
     sh = max(1, round(bottom * factor - y0))
     return glyphs.resize((sw, sh), Image.Resampling.LANCZOS), round(x0), round(y0)
+
+
+def _features(run: GlyphRun) -> list[str] | None:
+    """Return the OpenType features raqm is given: common ligatures off when the run's
+    rectangle has letter spacing (as measured), else the font's defaults."""
+    return None if run.ligatures else ["-liga", "-clig"]
 
 
 def _tint(mask: Image.Image, color: tuple[int, int, int, int]) -> Image.Image:
