@@ -13,12 +13,13 @@ import os
 import pytest
 
 from tests.fidelity import browser
-from tests.fidelity.compare import iou, normalize_lines
+from tests.fidelity.compare import ink_match, iou, normalize_lines
 from tests.fidelity.run import (
     SAMPLES_DIR,
     TARGET_LINES,
     TARGET_MEDIAN_IOU,
     TARGET_WORST_IOU,
+    TARGET_WORST_MATCH,
     Summary,
     print_summary,
     run_suite,
@@ -66,3 +67,24 @@ def test_iou_and_line_normalisation() -> None:
     assert iou(None, None) == 1.0
     assert iou(None, (0, 0, 1, 1)) == 0.0
     assert normalize_lines(["  a  b ", "", " "]) == ["a b"]
+
+
+def test_ink_lands_where_chromium_puts_it(summary: Summary) -> None:
+    worst = summary.worst_match
+    assert worst.match >= TARGET_WORST_MATCH, (worst.sample, worst.rect, worst.match)
+
+
+def test_ink_match_forgives_a_pixel_and_not_a_misplaced_letter() -> None:
+    from PIL import Image
+
+    def bar(x: int) -> Image.Image:
+        image = Image.new("RGBA", (40, 20), (0, 0, 0, 0))
+        image.paste((0, 0, 0, 255), (x, 5, x + 2, 15))
+        return image
+
+    assert ink_match(bar(10), bar(10)) == 1.0
+    assert ink_match(bar(10), bar(11)) == 1.0  # a hinting-sized shift
+    assert ink_match(bar(10), bar(15)) == 0.0  # the letter is somewhere else
+    empty = Image.new("RGBA", (40, 20), (0, 0, 0, 0))
+    assert ink_match(empty, empty) == 1.0
+    assert ink_match(empty, bar(3)) == 0.0
