@@ -66,6 +66,16 @@ class BoundedCache(Generic[V]):
             value = self.put(key, make())
         return value
 
+    def get_or_admit(
+        self, key: Hashable, make: Callable[[], V], admit: Callable[[Hashable], bool] | None
+    ) -> V | None:
+        """Return the cached value for ``key``; on a miss, compute and keep it when
+        ``admit`` (if given) lets ``key`` in, else return None."""
+        value = self.get(key)
+        if value is None and (admit is None or admit(key)):
+            value = self.put(key, make())
+        return value
+
     @property
     def size_bytes(self) -> int:
         """Return the estimated bytes held now."""

@@ -98,33 +98,20 @@ def encode_spliced(
     background's rows are not cached and ``admit`` says no: a background met for the
     first time); encode the whole image then, for the same bytes.
     """
-    background = comp.background
-    width, height = comp.width, comp.height
-    if background is None:
-        key: Hashable = ("transparent", width, height, quality, subsampling, matte)
-    elif comp.background_key is not None:
-        key = (comp.background_key, quality, subsampling, matte)
-    else:
+    if comp.base_key is None:
         return None
+    key = (comp.base_key, quality, subsampling, matte)
 
     def encode_base() -> EncodedRows:
-        if background is None:
-            base = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-        else:
-            base = background
-        data = _encode(flatten(base, matte), quality, subsampling)
-        return _cut(data, _row_count(height, subsampling))
+        data = _encode(flatten(comp.base(), matte), quality, subsampling)
+        return _cut(data, _row_count(comp.height, subsampling))
 
-    base = cache.get(key)
-    if base is None:
-        if admit is not None and not admit(key):
-            return None
-        base = cache.put(key, encode_base())
-    if not base.rows:
+    base = cache.get_or_admit(key, encode_base, admit)
+    if base is None or not base.rows:
         return None
     step = mcu_height(subsampling)
     rows = list(base.rows)
-    for first, last in _mcu_spans(comp.inked_rows(), step):
+    for first, last in comp.inked_bands(step):
         strip = flatten(comp.rows(first * step, last * step), matte)
         cut = _cut(_encode(strip, quality, subsampling), last - first)
         if not _same_tables(cut, base):
@@ -141,18 +128,6 @@ def _encode(image: Image.Image, quality: int, subsampling: str) -> bytes:
 
 def _row_count(height: int, subsampling: str) -> int:
     return math.ceil(height / mcu_height(subsampling))
-
-
-def _mcu_spans(spans: list[tuple[int, int]], step: int) -> list[tuple[int, int]]:
-    """Return pixel row spans as merged spans of MCU rows (first, last exclusive)."""
-    out: list[tuple[int, int]] = []
-    for top, bottom in spans:
-        first, last = top // step, -(-bottom // step)
-        if out and first <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], last))
-        else:
-            out.append((first, last))
-    return out
 
 
 def _cut(data: bytes, rows: int) -> EncodedRows:

@@ -75,50 +75,20 @@ def encode_png_spliced(
     cached and ``admit`` says no (a background met for the first time); encode the
     whole image then, for the same bytes.
     """
-    width, height = comp.width, comp.height
-    background = comp.background
-    key: Hashable
-    if background is None:
-        key, mode = ("transparent", width, height, level), "RGBA"
-    elif comp.background_key is not None:
-        key, mode = (comp.background_key, level), background.mode
-    else:
+    if comp.base_key is None:
         return None
-
-    def encode_base() -> EncodedBands:
-        base = background if background is not None else _transparent(width, height)
-        return _encode_bands(base, 0, height, level)
-
-    cached = cache.get(key)
+    height = comp.height
+    cached = cache.get_or_admit(
+        (comp.base_key, level), lambda: _encode_bands(comp.base(), 0, height, level), admit
+    )
     if cached is None:
-        if admit is not None and not admit(key):
-            return None
-        cached = cache.put(key, encode_base())
+        return None
     bands = list(cached)
-    for first, last in _band_spans(comp.inked_rows(), height):
+    for first, last in comp.inked_bands(BAND_ROWS):
         strip = comp.rows(first * BAND_ROWS, last * BAND_ROWS)
         bands[first:last] = _encode_bands(strip, first * BAND_ROWS, height, level)
-    return _assemble(width, height, mode, level, tuple(bands))
-
-
-def _transparent(width: int, height: int) -> Image.Image:
-    """Return a transparent canvas (its bands are encoded once per size and kept)."""
-    return Image.new("RGBA", (width, height), (0, 0, 0, 0))
-
-
-def _band_spans(spans: list[tuple[int, int]], height: int) -> list[tuple[int, int]]:
-    """Return row spans as merged spans of band indices (first, last exclusive)."""
-    count = -(-height // BAND_ROWS)
-    out: list[tuple[int, int]] = []
-    for top, bottom in spans:
-        first, last = max(0, top // BAND_ROWS), min(count, -(-bottom // BAND_ROWS))
-        if first >= last:
-            continue
-        if out and first <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], last))
-        else:
-            out.append((first, last))
-    return out
+    mode = comp.background.mode if comp.background is not None else "RGBA"
+    return _assemble(comp.width, height, mode, level, tuple(bands))
 
 
 def _encode_bands(rows: Image.Image, top: int, height: int, level: int) -> EncodedBands:

@@ -62,6 +62,22 @@ class Composition:
     opaque: bool
     placed: tuple[Placed, ...]
 
+    @property
+    def base_key(self) -> Hashable | None:
+        """Return a key naming the canvas before any ink (same key, same pixels): the
+        background's, or one for a transparent canvas of this size; None when the
+        background has no key."""
+        if self.background is None:
+            return ("transparent", self.width, self.height)
+        return self.background_key
+
+    def base(self) -> Image.Image:
+        """Return the canvas before any ink: the background (shared, not to be modified)
+        or a new transparent one."""
+        if self.background is None:
+            return _transparent(self.width, self.height)
+        return self.background
+
     def image(self) -> Image.Image:
         """Return the whole finished canvas: RGB when opaque, else RGBA."""
         return self.rows(0, self.height)
@@ -70,7 +86,7 @@ class Composition:
         """Return rows ``top`` to ``bottom`` (exclusive) of the finished canvas."""
         top, bottom = max(0, top), min(self.height, bottom)
         if self.background is None:
-            canvas = Image.new("RGBA", (self.width, bottom - top), (0, 0, 0, 0))
+            canvas = _transparent(self.width, bottom - top)
         elif (top, bottom) == (0, self.height):
             canvas = self.background.copy()
         else:
@@ -98,6 +114,22 @@ class Composition:
             else:
                 spans.append((top, bottom))
         return spans
+
+    def inked_bands(self, band_rows: int) -> list[tuple[int, int]]:
+        """Return the bands of ``band_rows`` rows that ink touches, as merged spans of band
+        indices (first, last exclusive), for encoders that code bands on their own."""
+        spans: list[tuple[int, int]] = []
+        for top, bottom in self.inked_rows():
+            first, last = top // band_rows, -(-bottom // band_rows)
+            if spans and first <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], last))
+            else:
+                spans.append((first, last))
+        return spans
+
+
+def _transparent(width: int, height: int) -> Image.Image:
+    return Image.new("RGBA", (width, height), (0, 0, 0, 0))
 
 
 def _cut(ink: Ink, top: int, bottom: int) -> Ink:
