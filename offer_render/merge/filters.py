@@ -259,36 +259,30 @@ def date_filter(context: Context, value: Any, format: Any = "medium", tz: Any = 
     return _babel_call("date", babel_dates.format_date, moment, fmt, locale=_current())
 
 
-def _as_datetime(value: Any, tz: Any, name: str) -> tuple[datetime, tzinfo]:
+def _format_moment(name: str, func: Any, value: Any, format: Any, tz: Any) -> str:
+    """Format ``value`` as a moment in ``tz`` (default UTC) with Babel's ``func``; a bare
+    date counts as midnight there. ``name`` is the filter's, for error messages."""
+    missing = _missing(value)
+    if missing is not None:
+        return missing
     moment = _to_moment(value, name)
     zone = _zone(tz, name)
     if not isinstance(moment, datetime):  # a bare date: midnight where it is read
         moment = datetime.combine(moment, time(0), tzinfo=zone)
-    return moment, zone
+    fmt = _date_format(format, name)
+    return _babel_call(name, func, moment, fmt, tzinfo=zone, locale=_current())
 
 
 @pass_context
 def datetime_filter(context: Context, value: Any, format: Any = "medium", tz: Any = None) -> str:
     """Format ``value`` as date and time in ``tz`` (default UTC): ``May 5, 2030, 1:00:00 PM``."""
-    missing = _missing(value)
-    if missing is not None:
-        return missing
-    moment, zone = _as_datetime(value, tz, "datetime")
-    fmt = _date_format(format, "datetime")
-    return _babel_call("datetime", babel_dates.format_datetime, moment, fmt, tzinfo=zone,
-                       locale=_current())
+    return _format_moment("datetime", babel_dates.format_datetime, value, format, tz)
 
 
 @pass_context
 def time_filter(context: Context, value: Any, format: Any = "medium", tz: Any = None) -> str:
     """Format the time of ``value`` in ``tz`` (default UTC): ``13:00:00`` (pl, medium)."""
-    missing = _missing(value)
-    if missing is not None:
-        return missing
-    moment, zone = _as_datetime(value, tz, "time")
-    fmt = _date_format(format, "time")
-    return _babel_call("time", babel_dates.format_time, moment, fmt, tzinfo=zone,
-                       locale=_current())
+    return _format_moment("time", babel_dates.format_time, value, format, tz)
 
 
 @pass_context
