@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from offer_render import NetworkPolicy, Renderer, RendererConfig  # noqa: E402
-from offer_render.api import clear_process_caches  # noqa: E402
+from offer_render.cache import clear_process_caches  # noqa: E402
 from offer_render.encode.encoders import JPEG_QUALITY, PNG_COMPRESS_LEVEL  # noqa: E402
 from tests.fidelity.server import serve  # noqa: E402
 

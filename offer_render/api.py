@@ -1,86 +1,49 @@
 """Run the whole pipeline: take a template, an offer and options; return image bytes and a report.
 
-``Renderer`` holds configuration, the fetcher and the font database, and is
-meant to be kept and shared: the offers service makes one and calls
+The stages, each a package with one front door:
+
+    template (read_inputs) -> merge (merge_texts) -> resources (gather)
+    -> layout (layout_template) -> raster (compose) -> encode (encode_composition)
+
+``Renderer`` holds configuration, the fetcher, the font database and its caches, and
+is meant to be kept and shared: the offers service makes one and calls
 :meth:`Renderer.render` from many threads. ``render()`` is the one-shot form.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image
-
-from offer_render.cache import BoundedCache
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.diagnostics import Diagnostics, RenderWarning
-from offer_render.encode import MIME_TYPES, encode_composition, normalize_format
-from offer_render.encode.encoders import SpliceCaches
+from offer_render.encode import encode_composition, normalize_format
 from offer_render.errors import InvalidInputError
-from offer_render.layout import LayoutCache, layout_size, layout_template
-from offer_render.layout.tree import LayoutTree
+from offer_render.layout import layout_template
 from offer_render.merge import merge_texts
-from offer_render.raster import Composition, compose
-from offer_render.raster.draw import RasterCaches, image_bytes, ink_bytes
+from offer_render.raster import compose
+from offer_render.raster.freetype import require_raqm
+from offer_render.renderer_caches import RendererCaches
 from offer_render.report import build_report
-from offer_render.resources.background import (
-    BackgroundCache,
-    FittedBackground,
-    background_size,
-    fit_background,
-)
-from offer_render.resources.deadline import render_deadline
+from offer_render.resources import FittedBackground, gather
+from offer_render.resources.deadline import check_deadline, render_deadline
 from offer_render.resources.fetch import Fetcher, PolicyFetcher
 from offer_render.resources.fetchcache import DiskFetchCache, LayeredFetchCache, MemoryFetchCache
 from offer_render.resources.fontdb import FontDatabase
-from offer_render.resources.fonts import resolve_font_stack
-from offer_render.resources.freetype import require_raqm
-from offer_render.resources.types import Resources
-from offer_render.template.models import ImageTemplate, Offer
-from offer_render.template.validate import check_output_size, parse_offer, parse_template
+from offer_render.result import Painted, RenderResult
+from offer_render.template import (
+    ImageTemplate,
+    Offer,
+    check_output_size,
+    check_scale,
+    read_inputs,
+)
 
-TEMPLATE_CACHE_ENTRIES = 512
-"""Validated templates kept by their JSON. Default: 512 (a club has a handful)."""
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    """One rendered image: encoded bytes, pixel size, format and the render report."""
-
-    data: bytes
-    width: int
-    height: int
-    format: str
-    report: dict[str, Any] = field(repr=False)
-
-    @property
-    def mime_type(self) -> str:
-        """Return the MIME type of ``data``."""
-        return MIME_TYPES[self.format]
-
-
-@dataclass(frozen=True)
-class Painted:
-    """An image drawn but not encoded, with the tree it was drawn from and the warnings.
-
-    ``composition`` is the canvas as background plus ink; ``image`` pastes it together
-    on first use (JPEG output of an opaque canvas never needs the whole image).
-    """
-
-    composition: Composition
-    tree: LayoutTree
-    warnings: list[RenderWarning]
-    template: ImageTemplate
-    locale: str
-
-    @cached_property
-    def image(self) -> Image.Image:
-        """Return the finished canvas: RGB when opaque, else RGBA."""
-        return self.composition.image()
+TemplateInput = Mapping[str, Any] | ImageTemplate | None
+"""A template as JSON data or a validated model; None takes the offer's own."""
+OfferInput = Mapping[str, Any] | Offer | None
+"""An offer as JSON data (the platform's Offer model) or a validated model."""
 
 
 @dataclass
@@ -99,92 +62,81 @@ class Renderer:
     """Render offer images with one configuration; safe to share between threads."""
 
     def __init__(self, config: RendererConfig | None = None, *, fetcher: Fetcher | None = None):
+        """Make a renderer; ``fetcher`` replaces :func:`default_fetcher` of ``config``."""
         require_raqm()
         self.config = config or RendererConfig()
-        budgets = self.config.caches
-        if fetcher is None:
-            disk = (
-                DiskFetchCache(self.config.cache_dir, self.config.cache_dir_bytes)
-                if self.config.cache_dir else None
-            )
-            fetch_cache = LayeredFetchCache(MemoryFetchCache(budgets.fetch_bytes), disk)
-            fetcher = PolicyFetcher(
-                self.config.network, self.config.limits, self.config.user_agent,
-                cache=fetch_cache, default_max_age=self.config.default_max_age,
-            )
-        self.fetcher: Fetcher = fetcher
+        self.fetcher: Fetcher = fetcher if fetcher is not None else default_fetcher(self.config)
         self.fontdb = FontDatabase((BUNDLED_FONTS_DIR, *self.config.font_dirs))
-        self._layouts: LayoutCache = BoundedCache(budgets.layout_bytes, layout_size)
-        self._raster = RasterCaches(
-            layers=BoundedCache(budgets.layer_bytes, ink_bytes),
-            glyphs=BoundedCache(budgets.glyph_bytes, image_bytes),
-        )
-        self._templates: BoundedCache[tuple[ImageTemplate, tuple[RenderWarning, ...]]] = (
-            BoundedCache(TEMPLATE_CACHE_ENTRIES, lambda _value: 1)
-        )
-        self._backgrounds: BackgroundCache = BoundedCache(
-            budgets.background_bytes, background_size
-        )
-        self._splice = SpliceCaches.with_budgets(budgets.jpeg_rows_bytes, budgets.png_bands_bytes)
+        self.caches = RendererCaches.from_limits(self.config.caches)
 
     def render(
         self,
-        template: Mapping[str, Any] | ImageTemplate | None,
-        offer: Mapping[str, Any] | Offer | None = None,
+        template: TemplateInput,
+        offer: OfferInput = None,
         *,
+        locale: str | None = None,
         format: str = "png",
         quality: int | None = None,
-        **options: Any,
+        scale: float = 1,
+        strict: bool = False,
+        context: Mapping[str, object] | None = None,
+        collections: Sequence[Mapping[str, object]] | None = None,
+        deadline: float | None = None,
     ) -> RenderResult:
         """Render ``template`` (or the offer's own ``image_template``) with the offer's data.
 
-        ``format`` is png, jpeg, webp or avif; ``quality`` applies to the lossy
-        ones. Other options are those of :meth:`paint`. Raises
+        ``format`` is png, jpeg, webp or avif; ``quality`` applies to the lossy ones.
+        The other options are those of :meth:`paint`. Raises
         :class:`~offer_render.errors.OfferRenderError`.
         """
         fmt = normalize_format(format)
-        return self._encode(self.paint(template, offer, **options), fmt, quality)
+        painted = self.paint(
+            template, offer, locale=locale, scale=scale, strict=strict, context=context,
+            collections=collections, deadline=deadline,
+        )
+        return self._encode(painted, fmt, quality)
 
     def render_locales(
         self,
-        template: Mapping[str, Any] | ImageTemplate | None,
-        offer: Mapping[str, Any] | Offer | None = None,
+        template: TemplateInput,
+        offer: OfferInput = None,
         *,
         locales: Sequence[str],
         format: str = "png",
         quality: int | None = None,
-        **options: Any,
+        scale: float = 1,
+        strict: bool = False,
+        context: Mapping[str, object] | None = None,
+        collections: Sequence[Mapping[str, object]] | None = None,
+        deadline: float | None = None,
     ) -> dict[str, RenderResult]:
         """Render one image per locale; return the results keyed by locale, in ``locales`` order.
 
         The template and offer are parsed once and the background is fetched and
         fitted once; each result carries its own report (warnings about the template
-        itself appear in every report). A locale named twice renders once. Other
-        options are those of :meth:`paint`, except ``locale``. The first locale that
-        fails raises, and nothing is returned.
+        itself appear in every report). A locale named twice renders once. The other
+        options are those of :meth:`render`; ``deadline`` covers all the locales. The
+        first locale that fails raises, and nothing is returned.
         """
-        if "locale" in options:
-            raise InvalidInputError([("locale", "give either locale or locales, not both")])
         if isinstance(locales, str) or not locales or not all(
             isinstance(loc, str) and loc.strip() for loc in locales
         ):
             raise InvalidInputError([("locales", "must be a non-empty list of locale names")])
         fmt = normalize_format(format)
-        with render_deadline(self._deadline(options.pop("deadline", None))):
-            prepared = self._prepare(
-                template, offer, scale=options.pop("scale", 1),
-                strict=options.pop("strict", False),
-            )
-            results: dict[str, RenderResult] = {}
-            for loc in dict.fromkeys(locales):
-                painted = self._paint_prepared(prepared, locale=loc, **options)
-                results[loc] = self._encode(painted, fmt, quality)
-        return results
+        with render_deadline(check_deadline(deadline, self.config.render_deadline)):
+            prepared = self._prepare(template, offer, scale=scale, strict=strict)
+            return {
+                loc: self._encode(
+                    self._paint(prepared, locale=loc, context=context, collections=collections),
+                    fmt, quality,
+                )
+                for loc in dict.fromkeys(locales)
+            }
 
     def paint(
         self,
-        template: Mapping[str, Any] | ImageTemplate | None,
-        offer: Mapping[str, Any] | Offer | None = None,
+        template: TemplateInput,
+        offer: OfferInput = None,
         *,
         locale: str | None = None,
         scale: float = 1,
@@ -197,164 +149,100 @@ class Renderer:
 
         ``locale`` defaults to the configured default locale; ``scale`` 2 gives an
         @2x image; ``strict`` turns unknown keys, unknown placeholders and missing
-        fonts into errors. ``deadline`` (seconds; default
+        fonts into errors; ``context`` adds merge fields and ``collections`` gives
+        the titles ``{{collection}}`` reads. ``deadline`` (seconds; default
         ``RendererConfig.render_deadline``) bounds the time spent fetching: a font not
         had by then falls back with a warning, a background is an error.
         """
-        with render_deadline(self._deadline(deadline)):
+        with render_deadline(check_deadline(deadline, self.config.render_deadline)):
             prepared = self._prepare(template, offer, scale=scale, strict=strict)
-            return self._paint_prepared(
-                prepared, locale=locale, context=context, collections=collections
-            )
+            return self._paint(prepared, locale=locale, context=context, collections=collections)
 
-    def _deadline(self, deadline: float | None) -> float | None:
-        """Return the fetch budget of one call: ``deadline`` or the configured default."""
-        if deadline is None:
-            return self.config.render_deadline
-        if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline <= 0:
-            raise InvalidInputError([("deadline", "must be a number of seconds greater than 0")])
-        return float(deadline)
+    def _prepare(
+        self, template: TemplateInput, offer: OfferInput, *, scale: float, strict: bool
+    ) -> _Prepared:
+        """Validate the inputs once; the warnings found go into every render made from them."""
+        diag = Diagnostics(strict=strict)
+        scale = check_scale(scale, limits=self.config.limits)
+        tmpl, offer_model = read_inputs(
+            template, offer, limits=self.config.limits, diag=diag, cache=self.caches.templates
+        )
+        return _Prepared(tmpl, offer_model, tuple(diag.warnings), scale, strict)
+
+    def _paint(
+        self,
+        prepared: _Prepared,
+        *,
+        locale: str | None,
+        context: Mapping[str, object] | None,
+        collections: Sequence[Mapping[str, object]] | None,
+    ) -> Painted:
+        """Merge, gather resources, lay out and draw one locale of ``prepared``."""
+        limits = self.config.limits
+        diag = Diagnostics(strict=prepared.strict, warnings=list(prepared.warnings))
+        locale = locale or self.config.default_locale
+        tmpl = prepared.template
+        texts = merge_texts(
+            tmpl, prepared.offer, locale=locale, default_locale=self.config.default_locale,
+            context=context, collections=collections, limits=limits, diag=diag,
+        )
+        resources = gather(
+            tmpl, texts, size=check_output_size(tmpl, prepared.scale, limits=limits),
+            fetcher=self.fetcher, fontdb=self.fontdb, limits=limits, diag=diag,
+            backgrounds=self.caches.backgrounds, background=prepared.background,
+        )
+        prepared.background = resources.background  # the next locale only copies it
+        tree = layout_template(
+            tmpl, texts, resources, scale=prepared.scale, language=locale.replace("_", "-"),
+            diag=diag, cache=self.caches.layouts,
+        )
+        return Painted(compose(tree, self.caches.raster), tree, diag.warnings, tmpl, locale)
 
     def _encode(self, painted: Painted, fmt: str, quality: int | None) -> RenderResult:
+        """Encode ``painted`` as ``fmt`` and build its report."""
         data = encode_composition(
             painted.composition, fmt, quality=quality,
-            png_compress_level=self.config.png_compress_level, splice=self._splice,
+            png_compress_level=self.config.png_compress_level, splice=self.caches.splice,
         )
         report = build_report(
             painted.tree, painted.warnings, fmt=fmt, locale=painted.locale,
             css_width=painted.template.width, css_height=painted.template.height,
         )
-        return RenderResult(data, painted.tree.width, painted.tree.height, fmt, report)
-
-    def _prepare(
-        self,
-        template: Mapping[str, Any] | ImageTemplate | None,
-        offer: Mapping[str, Any] | Offer | None,
-        *,
-        scale: float,
-        strict: bool,
-    ) -> _Prepared:
-        """Validate the inputs once; the warnings found go into every render made from them."""
-        diag = Diagnostics(strict=strict)
-        self._check_scale(scale)
-        offer_model = self._offer(offer, diag)
-        tmpl = self._template(template, offer_model, diag)
-        return _Prepared(tmpl, offer_model, tuple(diag.warnings), scale, strict)
-
-    def _paint_prepared(
-        self,
-        prepared: _Prepared,
-        *,
-        locale: str | None = None,
-        context: Mapping[str, object] | None = None,
-        collections: Sequence[Mapping[str, object]] | None = None,
-    ) -> Painted:
-        limits = self.config.limits
-        diag = Diagnostics(strict=prepared.strict, warnings=list(prepared.warnings))
-        locale = locale or self.config.default_locale
-        tmpl, scale = prepared.template, prepared.scale
-        texts = merge_texts(
-            tmpl, prepared.offer, locale=locale, default_locale=self.config.default_locale,
-            context=context, collections=collections, limits=limits, diag=diag,
+        return RenderResult(
+            data, painted.tree.width, painted.tree.height, fmt, report, tuple(painted.warnings)
         )
-        stacks = tuple(
-            resolve_font_stack(
-                rect, texts[i], fetcher=self.fetcher, fontdb=self.fontdb, limits=limits,
-                diag=diag, rect_index=i,
-            )
-            for i, rect in enumerate(tmpl.rectangles)
-        )
-        width, height = check_output_size(tmpl, scale, limits=limits)
-        if tmpl.background_url and prepared.background is None:
-            # Fetched after the text stages (their errors come first) and kept for the
-            # next locale of the same prepared input: the rasterizer only copies it.
-            prepared.background = fit_background(
-                tmpl.background_url, fetcher=self.fetcher, width=width, height=height,
-                limits=limits, cache=self._backgrounds,
-            )
-        bg = prepared.background
-        resources = Resources(bg.image if bg else None, stacks, bg.opaque if bg else False)
-        tree = layout_template(
-            tmpl, texts, resources, scale=scale,
-            language=locale.replace("_", "-"), diag=diag, cache=self._layouts,
-        )
-        composition = compose(tree, self._raster, background_key=bg.key if bg else None)
-        return Painted(composition, tree, diag.warnings, tmpl, locale)
-
-    def _check_scale(self, scale: float) -> None:
-        limit = self.config.limits.max_scale
-        if not isinstance(scale, int | float) or not (0 < scale <= limit):
-            raise InvalidInputError([("scale", f"must be greater than 0 and at most {limit:g}")])
-
-    def _offer(self, offer: Mapping[str, Any] | Offer | None, diag: Diagnostics) -> Offer | None:
-        if offer is None or isinstance(offer, Offer):
-            return offer
-        return parse_offer(offer, limits=self.config.limits, diag=diag)
-
-    def _template(
-        self,
-        template: Mapping[str, Any] | ImageTemplate | None,
-        offer: Offer | None,
-        diag: Diagnostics,
-    ) -> ImageTemplate:
-        if isinstance(template, ImageTemplate):
-            return template
-        if template is None:
-            if offer is None or offer.image_template is None:
-                raise InvalidInputError(
-                    [("image_template", "no template given and the offer has none")]
-                )
-            return offer.image_template
-        return self._parse_template(template, diag)
-
-    def _parse_template(self, template: Mapping[str, Any], diag: Diagnostics) -> ImageTemplate:
-        """Validate ``template``, reusing the result for the same JSON seen before.
-
-        Offers of one club carry copies of the same template, so the service meets the
-        same one again and again; its warnings are replayed into ``diag``. In strict
-        mode, and for input that is not plain JSON data, it is validated every time.
-        """
-        if diag.strict:
-            return parse_template(template, limits=self.config.limits, diag=diag)
-        try:
-            key = json.dumps(template, sort_keys=True, ensure_ascii=False)
-        except (TypeError, ValueError):
-            return parse_template(template, limits=self.config.limits, diag=diag)
-        hit = self._templates.get(key)
-        if hit is None:
-            seen = Diagnostics()
-            hit = self._templates.put(
-                key, (parse_template(template, limits=self.config.limits, diag=seen),
-                      tuple(seen.warnings))
-            )
-        diag.warnings.extend(hit[1])
-        return hit[0]
 
 
-def clear_process_caches() -> None:
-    """Forget what every Renderer of this process shares: parsed fonts and stylesheets,
-    sanitized fonts, HarfBuzz and FreeType faces. For benchmarks of cold renders and
-    for tests; a Renderer's own caches go with the Renderer."""
-    from offer_render.layout import shaping
-    from offer_render.resources import fontfile, fonts, freetype, sanitize
-
-    fonts.DEFAULT_CACHE.clear()
-    fontfile.clear_memo()
-    sanitize.clear_memo()
-    shaping.clear_fonts()
-    freetype.clear_fonts()
+def default_fetcher(config: RendererConfig) -> Fetcher:  # TEMPORARY until the fetch package lands
+    disk = DiskFetchCache(config.cache_dir, config.cache_dir_bytes) if config.cache_dir else None
+    fetch_cache = LayeredFetchCache(MemoryFetchCache(config.caches.fetch_bytes), disk)
+    return PolicyFetcher(
+        config.network, config.limits, config.user_agent,
+        cache=fetch_cache, default_max_age=config.default_max_age,
+    )
 
 
 _default: Renderer | None = None
 
 
 def render(
-    template: Mapping[str, Any] | ImageTemplate | None,
-    offer: Mapping[str, Any] | Offer | None = None,
-    **options: Any,
+    template: TemplateInput,
+    offer: OfferInput = None,
+    *,
+    locale: str | None = None,
+    format: str = "png",
+    quality: int | None = None,
+    scale: float = 1,
+    strict: bool = False,
+    context: Mapping[str, object] | None = None,
+    collections: Sequence[Mapping[str, object]] | None = None,
+    deadline: float | None = None,
 ) -> RenderResult:
     """Render with a process-wide default :class:`Renderer` (see :meth:`Renderer.render`)."""
     global _default
     if _default is None:
         _default = Renderer()
-    return _default.render(template, offer, **options)
+    return _default.render(
+        template, offer, locale=locale, format=format, quality=quality, scale=scale,
+        strict=strict, context=context, collections=collections, deadline=deadline,
+    )

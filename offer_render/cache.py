@@ -1,20 +1,30 @@
-"""Keep computed values in memory: a thread-safe LRU cache bounded by an estimate of bytes.
+"""Keep computed values in memory: take keys, makers and size estimates; return cached values.
 
-Takes keys, a function that computes a missing value and one that estimates a
-value's size; returns cached values. The lock is held only around dictionary
-operations, never while a value is computed, so threads do not wait on each
-other's work (two threads may compute the same value once each; both results
-are equal, the second is dropped).
+Every cache of the engine is a :class:`BoundedCache`: a thread-safe LRU bounded by an
+estimate of the bytes its values hold. The lock is held only around dictionary
+operations, never while a value is computed, so threads do not wait on each other's
+work (two threads may compute the same value once each; both results are equal, the
+second is dropped).
+
+Caches shared by every :class:`~offer_render.api.Renderer` of a process (parsed fonts,
+HarfBuzz and FreeType fonts, small memos) are made with :func:`process_cache`, which
+registers them by name: :func:`set_process_budgets` sizes them all from one
+:class:`~offer_render.config.CacheLimits`, :func:`clear_process_caches` empties them,
+and :func:`process_caches` lists them (for budgets and metrics). A Renderer's own
+caches are made by :class:`~offer_render.renderer_caches.RendererCaches`.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Generic, TypeVar, cast
+
+from offer_render.config import CacheLimits
 
 V = TypeVar("V")
+_T = TypeVar("_T")
 
 
 class BoundedCache(Generic[V]):
@@ -54,9 +64,7 @@ class BoundedCache(Generic[V]):
                 self._bytes -= old[1]
             self._items[key] = (value, size)
             self._bytes += size
-            while self._bytes > self.max_bytes and self._items:
-                _, (_, evicted) = self._items.popitem(last=False)
-                self._bytes -= evicted
+            self._evict()
         return value
 
     def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
@@ -76,6 +84,26 @@ class BoundedCache(Generic[V]):
             value = self.put(key, make())
         return value
 
+    def pop(self, key: Hashable) -> V | None:
+        """Remove and return the value under ``key``, or None."""
+        with self._lock:
+            item = self._items.pop(key, None)
+            if item is None:
+                return None
+            self._bytes -= item[1]
+            return item[0]
+
+    def resize(self, max_bytes: int) -> None:
+        """Set the budget to ``max_bytes``, dropping the least recently used values over it."""
+        with self._lock:
+            self.max_bytes = max_bytes
+            self._evict()
+
+    def _evict(self) -> None:
+        while self._bytes > self.max_bytes and self._items:
+            _, (_, evicted) = self._items.popitem(last=False)
+            self._bytes -= evicted
+
     @property
     def size_bytes(self) -> int:
         """Return the estimated bytes held now."""
@@ -89,6 +117,65 @@ class BoundedCache(Generic[V]):
         with self._lock:
             self._items.clear()
             self._bytes = 0
+
+
+class BoundedMemo(BoundedCache[Any]):
+    """A bounded cache of values of any type, typed per call: ``get_or_make(key, make)``.
+
+    For memos whose values differ by key (parsed fonts and rejection messages, say),
+    where one value type for the whole cache would not hold.
+    """
+
+    def get_or_make(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """Return the value stored under ``key``, making and storing it on a miss."""
+        return cast(_T, super().get_or_make(key, make))
+
+
+_REGISTRY: dict[str, BoundedCache[Any]] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def process_cache(name: str, size_of: Callable[[Any], int]) -> BoundedMemo:
+    """Return the process-wide cache called ``name``, made and registered on first call.
+
+    ``name`` must be one of :meth:`CacheLimits.process_budgets` (so no cache escapes
+    the budget); the cache starts with that default budget until
+    :func:`set_process_budgets` gives it another.
+    """
+    budgets = CacheLimits().process_budgets()
+    if name not in budgets:
+        msg = f"no budget for the process-wide cache {name!r} in CacheLimits"
+        raise KeyError(msg)
+    with _REGISTRY_LOCK:
+        found = _REGISTRY.get(name)
+        if found is None:
+            found = _REGISTRY[name] = BoundedMemo(budgets[name], size_of)
+        return cast(BoundedMemo, found)
+
+
+def process_caches() -> dict[str, BoundedCache[Any]]:
+    """Return every process-wide cache made so far, by name."""
+    with _REGISTRY_LOCK:
+        return dict(_REGISTRY)
+
+
+def set_process_budgets(budgets: Mapping[str, int]) -> None:
+    """Give the process-wide caches named in ``budgets`` those byte budgets.
+
+    A cache not made yet takes its budget when it is made: modules make their caches
+    on import, which the engine's pipeline has done before any Renderer exists.
+    """
+    for name, cache in process_caches().items():
+        if name in budgets:
+            cache.resize(budgets[name])
+
+
+def clear_process_caches() -> None:
+    """Forget what every Renderer of this process shares: parsed fonts and stylesheets,
+    sanitized fonts, HarfBuzz and FreeType fonts, small memos. For benchmarks of cold
+    renders and for tests; a Renderer's own caches go with the Renderer."""
+    for cache in process_caches().values():
+        cache.clear()
 
 
 class Doorkeeper:

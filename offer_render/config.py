@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import ClassVar
+
+from offer_render.version import __version__
 
 # The bundled fallback fonts ship beside the package in the source tree (``fonts/``);
 # an installed wheel carries them under ``offer_render/_fonts`` (see setup.py), which
@@ -83,32 +86,99 @@ def default_cache_dir() -> Path:
     return user_cache_path("offer-render", appauthor=False)
 
 
+MiB = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class CacheLimits:
-    """Byte budgets of a Renderer's in-memory caches; 0 turns a cache off.
+    """Byte budgets of every in-memory cache of the engine; 0 turns a cache off.
 
-    Defaults add up to 304 MiB, which keeps a long-running service or batch
-    worker well under 400 MB resident with the bundled fonts loaded.
+    The first group belongs to each Renderer; the second is shared by every Renderer
+    of the process (fonts are parsed once per process) and takes the budgets of the
+    Renderer made last. :attr:`total_bytes` adds them all up: it is what caches may
+    hold at most, on top of the interpreter, the libraries and the renders in flight.
+    A font's bytes may sit in more than one font cache at once, so the total is an
+    upper bound. Defaults add up to 648 MiB; the caches fill only as far as the work
+    needs (a service with a handful of templates and fonts holds far less).
     """
 
-    layout_bytes: int = 16 * 1024 * 1024
+    # -- per Renderer ---------------------------------------------------------------
+    template_bytes: int = 8 * MiB
+    """Validated templates by their JSON (offers of a club carry copies of the same
+    template). Default: 8 MiB."""
+    layout_bytes: int = 16 * MiB
     """Laid-out rectangles per (rectangle, text, faces, scale, locale). Default: 16 MiB."""
-    layer_bytes: int = 96 * 1024 * 1024
+    layer_bytes: int = 96 * MiB
     """Drawn rectangle layers (RGBA) per laid-out rectangle. Default: 96 MiB."""
-    glyph_bytes: int = 16 * 1024 * 1024
+    glyph_bytes: int = 16 * MiB
     """Coverage masks of glyph runs per (face, size, text, subpixel x). Default: 16 MiB."""
-    background_bytes: int = 96 * 1024 * 1024
+    background_bytes: int = 96 * MiB
     """Decoded, fitted backgrounds per (content, size). Default: 96 MiB."""
-    fetch_bytes: int = 32 * 1024 * 1024
+    fetch_bytes: int = 32 * MiB
     """Fetched stylesheets, fonts and backgrounds kept in memory. Default: 32 MiB."""
-    jpeg_rows_bytes: int = 16 * 1024 * 1024
+    local_file_bytes: int = 32 * MiB
+    """Local files (designers' templates) kept after reading, by path, mtime and size.
+    Default: 32 MiB."""
+    jpeg_rows_bytes: int = 16 * MiB
     """Backgrounds encoded as JPEG rows per (content, size, quality), which JPEG output
     reuses for the rows no text touches. Default: 16 MiB (a 1080x1080 photo takes
     about 250 KB)."""
-    png_bands_bytes: int = 32 * 1024 * 1024
+    png_bands_bytes: int = 32 * MiB
     """Backgrounds encoded as PNG bands per (content, size, zlib level), which PNG output
     reuses for the bands no text touches. Default: 32 MiB (a 1080x1080 photo takes
     about 1.3 MB, a flat colour about 20 KB)."""
+
+    # -- shared by the process --------------------------------------------------------
+    parsed_font_bytes: int = 64 * MiB
+    """Parsed fonts (sfnt bytes, cmap, metrics) by content, bundled and installed ones
+    included. Default: 64 MiB (the bundled set takes about 30 MiB)."""
+    font_face_bytes: int = 8 * MiB
+    """Faces made from parsed fonts per weight, style and unicode-range (their coverage
+    sets; the bytes are the parsed font's). Default: 8 MiB."""
+    web_font_bytes: int = 32 * MiB
+    """Downloaded fonts, sanitized and parsed, by the digest of what was fetched.
+    Default: 32 MiB."""
+    sanitized_font_bytes: int = 16 * MiB
+    """Output of the OpenType Sanitizer (or its refusal) by the digest of its input.
+    Default: 16 MiB."""
+    stylesheet_bytes: int = 4 * MiB
+    """Parsed ``@font-face`` stylesheets by content. Default: 4 MiB."""
+    shaping_font_bytes: int = 96 * MiB
+    """HarfBuzz fonts layout measures with. Default: 96 MiB (every bundled face plus
+    dozens of web fonts)."""
+    freetype_font_bytes: int = 64 * MiB
+    """FreeType fonts the rasterizer draws with, per thread, face and size (each keeps
+    its own copy of the face's bytes), all threads together. Default: 64 MiB."""
+    content_template_bytes: int = 16 * MiB
+    """Compiled Jinja2 templates of rectangle contents. Default: 16 MiB."""
+    small_memo_bytes: int = 1 * MiB
+    """Each of the small memos: parsed ``font-family`` values, Babel locales, time
+    zones and bitmap-font strikes (4 memos). Default: 1 MiB each."""
+
+    SMALL_MEMOS: ClassVar[tuple[str, ...]] = (
+        "family_names", "babel_locales", "time_zones", "bitmap_strikes",
+    )
+    """Names of the process-wide memos :attr:`small_memo_bytes` bounds, each on its own."""
+    PROCESS_FIELDS: ClassVar[tuple[str, ...]] = (
+        "parsed_font_bytes", "font_face_bytes", "web_font_bytes", "sanitized_font_bytes",
+        "stylesheet_bytes", "shaping_font_bytes", "freetype_font_bytes",
+        "content_template_bytes",
+    )
+    """Fields that size a process-wide cache, named as the field without ``_bytes``."""
+
+    def process_budgets(self) -> dict[str, int]:
+        """Return the budget of every process-wide cache, by the cache's registered name."""
+        out = {name.removesuffix("_bytes"): getattr(self, name) for name in self.PROCESS_FIELDS}
+        out.update(dict.fromkeys(self.SMALL_MEMOS, self.small_memo_bytes))
+        return out
+
+    @property
+    def total_bytes(self) -> int:
+        """Return the most every cache together may hold: each Renderer's and the process's."""
+        process = sum(self.process_budgets().values())
+        own: int = sum(getattr(self, f.name) for f in fields(self) if f.name not in
+                       (*self.PROCESS_FIELDS, "small_memo_bytes"))
+        return own + process
 
 
 @dataclass(frozen=True)
@@ -142,6 +212,12 @@ class RendererConfig:
     service with a response deadline sets it a little below that."""
     png_compress_level: int = 1
     """zlib level of PNG output, 0..9. Default: 1 (see ``encode.PNG_COMPRESS_LEVEL``)."""
-    user_agent: str = "offer-render/0.1"
+    user_agent: str = f"offer-render/{__version__}"
     """User-Agent sent with every request. Google Fonts answers non-browser agents with
     one TTF per face, which is what the engine wants."""
+
+    @property
+    def cache_bytes(self) -> int:
+        """Return the most the engine's in-memory caches may hold: every budget of
+        :attr:`caches`, the process-wide ones included (see :class:`CacheLimits`)."""
+        return self.caches.total_bytes

@@ -18,7 +18,7 @@ from offer_render.encode.jpegsplice import (
     encode_spliced,
     encoded_rows_bytes,
 )
-from offer_render.raster.compose import Composition
+from offer_render.raster.composition import Composition
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WHITE = (255, 255, 255, 255)

@@ -112,12 +112,18 @@ def test_a_locale_named_twice_renders_once() -> None:
     ({"locales": []}, "locales"),
     ({"locales": "en,pl"}, "locales"),
     ({"locales": ["en", ""]}, "locales"),
-    ({"locales": ["en"], "locale": "pl"}, "locale"),
 ])
 def test_bad_locales_argument(kwargs: dict[str, Any], path: str) -> None:
     with pytest.raises(InvalidInputError) as err:
         Renderer().render_locales(TEMPLATE, OFFER, **kwargs)
     assert [p for p, _ in err.value.problems] == [path]
+
+
+def test_render_locales_takes_no_single_locale() -> None:
+    # the options are spelled out, so a stray locale= is refused by the signature itself
+    kwargs: dict[str, Any] = {"locales": ["en"], "locale": "pl"}
+    with pytest.raises(TypeError, match="'locale'"):
+        Renderer().render_locales(TEMPLATE, OFFER, **kwargs)
 
 
 def test_a_failing_locale_raises() -> None:

@@ -105,7 +105,7 @@ def test_adler32_combine_matches_zlib(a: bytes, b: bytes) -> None:
 @pytest.mark.parametrize("fmt", ["png", "jpeg"])
 def test_a_background_met_once_is_not_coded_for_the_cache(fmt: str) -> None:
     r = renderer()
-    splice = r._splice  # noqa: SLF001 - what the Renderer keeps
+    splice = r.caches.splice
     cache = splice.png_bands if fmt == "png" else splice.jpeg_rows
     first = r.render(template(300, 200, rect(20, content="Once")), format=fmt).data
     assert len(cache) == 0  # a one-off background: the whole image was encoded

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from offer_render import NetworkPolicy, Renderer, RendererConfig
-from offer_render.api import clear_process_caches
+from offer_render.cache import clear_process_caches
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
 CASES = [("coffee-week.json", "en", "jpeg"), ("coffee-week.json", "pl", "png"),

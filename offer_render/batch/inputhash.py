@@ -31,8 +31,8 @@ import offer_render
 from offer_render.batch.memofetch import MemoFetcher
 from offer_render.config import Limits
 from offer_render.resources.fontfamily import parse_font_family
-from offer_render.resources.fontfile import BoundedMemo
-from offer_render.resources.stylesheet import FontFaceRule, parse_stylesheet
+from offer_render.resources.fonts import DEFAULT_CACHE
+from offer_render.resources.stylesheet import FontFaceRule
 
 
 def canonical_json(value: object) -> bytes:
@@ -61,7 +61,6 @@ class InputHasher:
     def __init__(self, fetcher: MemoFetcher, limits: Limits) -> None:
         self.fetcher = fetcher
         self.limits = limits
-        self._sheets = BoundedMemo(64)
 
     def input_hash(
         self,
@@ -108,18 +107,13 @@ class InputHasher:
         digest = self.fetcher.digest(url, max_bytes=limits.max_stylesheet_bytes, what="stylesheet")
         if digest.startswith("error:"):
             return {"sheet": digest}
-        rules = self._sheets.get_or_make((url, digest), lambda: self._parse(url))
+        # parsed once per content, in the process-wide stylesheet cache the render uses
+        sheet = DEFAULT_CACHE.stylesheet(url, self.fetcher, limits)
         fonts: dict[str, str] = {}
-        for rule in rules:
+        for rule in sheet.rules:
             if rule.family.casefold() in families:
                 fonts.update(self._rule_fonts(rule))
         return {"sheet": digest, "fonts": fonts}
-
-    def _parse(self, url: str) -> tuple[FontFaceRule, ...]:
-        fetched = self.fetcher.fetch(url, max_bytes=self.limits.max_stylesheet_bytes,
-                                     what="stylesheet")
-        text = fetched.data.decode("utf-8-sig", errors="replace")
-        return parse_stylesheet(text, fetched.url, limits=self.limits)
 
     def _rule_fonts(self, rule: FontFaceRule) -> dict[str, str]:
         """Return the digest of the source the engine would load, and of those that failed."""

@@ -126,7 +126,7 @@ def run_batch(options: BatchOptions) -> BatchSummary:
         if not options.scheduler:
             raise InvalidInputError(
                 [("--scheduler", "the dask executor needs a scheduler address")])
-    from offer_render.resources.freetype import require_raqm
+    from offer_render.raster.freetype import require_raqm
 
     require_raqm()
     start = time.monotonic()

@@ -31,7 +31,7 @@ from offer_render.encode.pngbands import (
     encoded_bands_bytes,
 )
 from offer_render.errors import InvalidInputError, RenderError
-from offer_render.raster.compose import Composition
+from offer_render.raster.composition import Composition
 
 FORMATS = ("png", "jpeg", "webp", "avif")
 """Output formats, in the order they are offered. Default format: png."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from offer_render.cache import BoundedCache
-from offer_render.raster.compose import Composition
+from offer_render.raster.composition import Composition
 
 _EOI = b"\xff\xd9"
 _RST = re.compile(rb"\xff[\xd0-\xd7]")

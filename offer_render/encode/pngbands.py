@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageChops
 
 from offer_render.cache import BoundedCache
-from offer_render.raster.compose import Composition
+from offer_render.raster.composition import Composition
 
 BAND_ROWS = 16
 """Rows per band. Default: 16: fine enough that a line of text re-encodes little more than

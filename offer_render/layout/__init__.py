@@ -84,11 +84,13 @@ def layout_template(
                 rect=index,
             )
         rects.append(box)
+    bg = resources.background
     return LayoutTree(
         width=round(template.width * scale),
         height=round(template.height * scale),
         scale=scale,
-        background=resources.background,
+        background=bg.image if bg else None,
         rects=tuple(rects),
-        opaque=resources.background is not None and resources.background_opaque,
+        opaque=bg is not None and bg.opaque,
+        background_key=bg.key if bg else None,
     )

@@ -11,25 +11,20 @@ from __future__ import annotations
 
 import uharfbuzz as hb
 
-from offer_render.cache import BoundedCache
+from offer_render.cache import process_cache
 from offer_render.resources.types import FontFace
 
 _SUBUNITS = 64
 """HarfBuzz works in integers; scale fonts to 64 units per font unit for precision."""
 
-FONT_BYTES = 96 * 1024 * 1024
-"""Font data the shared HarfBuzz fonts may hold, least recently used dropped first.
-Default: 96 MiB (every bundled face plus dozens of web fonts)."""
-
-_fonts: BoundedCache[tuple[hb.Font, int, int]] = BoundedCache(
-    FONT_BYTES, lambda value: 1024 + value[2]
-)
-"""face key -> (HarfBuzz font, units per em, bytes of font data)."""
+_fonts = process_cache("shaping_font", lambda value: 1024 + value[2])
+"""face key -> (HarfBuzz font, units per em, bytes of font data); budget
+``CacheLimits.shaping_font_bytes``."""
 
 
 def _hb_font(face: FontFace) -> tuple[hb.Font, int]:
     """Return the HarfBuzz font of ``face`` (variations applied) and its units per em."""
-    cached = _fonts.get(face.key)
+    cached: tuple[hb.Font, int, int] | None = _fonts.get(face.key)
     if cached is not None:
         return cached[0], cached[1]
     hb_face = hb.Face(hb.Blob(face.data), face.index)
@@ -76,8 +71,3 @@ def em_advances(
     for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
         out[info.cluster - start] += pos.x_advance * unit
     return out
-
-
-def clear_fonts() -> None:
-    """Forget every HarfBuzz font (for cold-start benchmarks and tests)."""
-    _fonts.clear()

@@ -7,6 +7,7 @@ are device pixels (CSS px times ``scale``), origin at the canvas's top left.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from PIL import Image
@@ -123,3 +124,6 @@ class LayoutTree:
     """Rectangles in drawing order (by ``number``, ties in list order)."""
     opaque: bool = False
     """The background covers every pixel opaquely, so the drawn image has no transparency."""
+    background_key: Hashable | None = None
+    """Names the background's pixels (same key, same pixels) for caches of work derived
+    from them, such as its encoded rows; None when unknown."""

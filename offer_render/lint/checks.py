@@ -13,12 +13,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from offer_render.api import Painted
 from offer_render.diagnostics import RenderWarning
 from offer_render.layout.tree import Box, LayoutTree
 from offer_render.lint import contrast
 from offer_render.lint.findings import RawFinding, Severity
 from offer_render.lint.worstcase import Case
+from offer_render.result import Painted
 from offer_render.template.models import ImageTemplate
 
 PLATFORM_MAX_CANVAS = 2000

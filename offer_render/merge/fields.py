@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from functools import lru_cache
 from typing import Any
 
 from jinja2 import (
@@ -30,6 +29,7 @@ from jinja2 import (
 )
 from jinja2.exceptions import SecurityError
 
+from offer_render.cache import process_cache
 from offer_render.config import Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import InvalidInputError
@@ -104,9 +104,20 @@ def rewrite_aliases(content: str) -> str:
     return _ALIAS.sub(r"{{\1}}", content)
 
 
-@lru_cache(maxsize=1024)
+COMPILED_BYTES = 8 * 1024
+"""Estimated memory of one compiled content (its module's code objects). Default:
+8 KiB: tracemalloc measured 2.7 to 3.5 KiB on the 41 contents of ``fixtures/``; loops
+and conditions take more."""
+
+_COMPILED = process_cache("content_template", lambda _template: COMPILED_BYTES)
+"""Rectangle content -> its compiled Jinja2 template."""
+
+
 def _compile(content: str) -> Template:
-    return _ENV.from_string(rewrite_aliases(content))
+    template: Template = _COMPILED.get_or_make(
+        content, lambda: _ENV.from_string(rewrite_aliases(content))
+    )
+    return template
 
 
 def merge_texts(

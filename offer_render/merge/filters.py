@@ -33,7 +33,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +41,8 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from jinja2 import Undefined, pass_context
 from jinja2.runtime import Context
+
+from offer_render.cache import process_cache
 
 __all__ = ["FILTERS", "FilterError", "LocaleChoice", "use_locale"]
 
@@ -64,8 +65,17 @@ class FilterError(ValueError):
 
 # ---------------------------------------------------------------- the render locale
 
-@lru_cache(maxsize=256)
+_LOCALES = process_cache("babel_locales", lambda _locale: 2048)
+"""Locale tag -> Babel locale, or False when Babel does not know it. Babel keeps the
+CLDR data a locale loads in its own process-wide cache, outside this budget."""
+
+
 def _parse_locale(tag: str) -> Locale | None:
+    found: Locale | bool = _LOCALES.get_or_make(tag, lambda: _babel_locale(tag) or False)
+    return found if isinstance(found, Locale) else None
+
+
+def _babel_locale(tag: str) -> Locale | None:
     try:
         return Locale.parse(tag.strip().replace("_", "-"), sep="-")
     except (UnknownLocaleError, ValueError, TypeError):
@@ -170,9 +180,13 @@ def _zone(tz: object, name: str) -> tzinfo:
                             "Europe/Warsaw)")
 
 
-@lru_cache(maxsize=128)
+_ZONES = process_cache("time_zones", lambda _zone: 1024)
+"""Time zone name -> zone (ZoneInfo keeps the zone data in its own cache as well)."""
+
+
 def _zone_named(tz: str) -> tzinfo:
-    return ZoneInfo(tz)
+    zone: tzinfo = _ZONES.get_or_make(tz, lambda: ZoneInfo(tz))
+    return zone
 
 
 def _to_number(value: object, name: str) -> Decimal:

@@ -25,9 +25,9 @@ from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from offer_render.api import Painted
 from offer_render.config import BUNDLED_FONTS_DIR
 from offer_render.layout.tree import Box, LayoutTree, LineBox, RectBox
+from offer_render.result import Painted
 
 RGBA = tuple[int, int, int, int]
 

@@ -16,13 +16,14 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from offer_render.api import Painted, Renderer
+from offer_render.api import Renderer
 from offer_render.config import BUNDLED_FONTS_DIR
 from offer_render.diagnostics import RenderWarning
 from offer_render.layout.tree import LayoutTree
 from offer_render.preview.overlay import draw_overlay
 from offer_render.preview.samples import Sample
 from offer_render.report import build_report
+from offer_render.result import Painted
 
 MARGIN = 16
 """Space around and between cells, in sheet pixels."""

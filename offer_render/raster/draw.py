@@ -1,24 +1,24 @@
-"""Take a frozen layout tree and draw it onto an RGBA Pillow image; decide nothing.
+"""Take a laid-out rectangle; return its text drawn as ink bands to place on the canvas.
 
 Each rectangle is drawn into its own transparent layer the size of its border
-box (that is the clip: ``overflow: hidden``) and composited source-over onto
-the canvas in drawing order. Glyph runs are drawn as coverage masks at their
-subpixel x and whole-pixel baseline, then tinted with the run's colour, so
+box (that is the clip: ``overflow: hidden``), cut into bands of ink, which
+:func:`offer_render.raster.compose` places on the canvas in drawing order. Glyph
+runs are drawn as coverage masks at their subpixel x and whole-pixel baseline, then
+tinted with the run's colour, so
 translucent colours and overlapping rectangles blend as in a browser.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
 from offer_render.cache import BoundedCache
-from offer_render.layout.tree import Box, Decoration, GlyphRun, LayoutTree, RectBox
-from offer_render.raster.compose import Composition, Ink, Placed
-from offer_render.resources.freetype import font_at
+from offer_render.layout.tree import Box, Decoration, GlyphRun, RectBox
+from offer_render.raster.composition import Ink, Placed
+from offer_render.raster.freetype import font_at
 
 SYNTHETIC_ITALIC_SKEW = 0.25
 """Horizontal shear of synthesized italics (Skia's fake italic, about 14 degrees)."""
@@ -65,42 +65,6 @@ def ink_bytes(inks: tuple[Ink, ...]) -> int:
     return 128 + sum(128 + ink.layer.width * ink.layer.height * 8 for ink in inks)
 
 
-def compose(
-    tree: LayoutTree, caches: RasterCaches | None = None, *, background_key: Hashable | None = None
-) -> Composition:
-    """Return the tree's canvas as its background plus the ink to paste, in drawing order.
-
-    With ``caches``, a rectangle laid out exactly as before reuses its drawn layer,
-    and glyph runs drawn before (same face, size, text, colour, subpixel x) are
-    reused. ``background_key`` names the background's pixels (see
-    :class:`~offer_render.raster.compose.Composition`).
-    """
-    placed: list[Placed] = []
-    for rect in tree.rects:
-        clip = _pixel_box(rect.box, tree.width, tree.height)
-        if clip is None or not rect.lines:
-            continue
-        if caches is None:
-            inks = _ink_of(_draw_layer(rect, clip, None))
-        else:
-            inks = _cached_layer(rect, clip, caches)
-        placed.extend(Placed(ink, clip[0] + ink.dx, clip[1] + ink.dy) for ink in inks)
-    background = tree.background
-    return Composition(
-        tree.width, tree.height, background, background_key if background is not None else None,
-        tree.opaque, tuple(placed),
-    )
-
-
-def rasterize(tree: LayoutTree, caches: RasterCaches | None = None) -> Image.Image:
-    """Return the tree drawn on its background (or on transparency).
-
-    The result is RGBA, or RGB when the background is opaque (an opaque canvas stays
-    opaque). ``caches`` as for :func:`compose`.
-    """
-    return compose(tree, caches).image()
-
-
 def _ink_of(layer: Image.Image) -> tuple[Ink, ...]:
     """Return the inked parts of ``layer``: bands between empty rows, each cut to its ink.
 
@@ -123,6 +87,24 @@ def _ink_of(layer: Image.Image) -> tuple[Ink, ...]:
                 out.append(Ink(band, x0, y0, band.convert("RGB"), band.getchannel("A")))
             start = None
     return tuple(out)
+
+
+def place_rect(
+    rect: RectBox, width: int, height: int, caches: RasterCaches | None
+) -> list[Placed]:
+    """Return the ink of ``rect`` drawn and placed on a ``width`` x ``height`` canvas.
+
+    With ``caches``, a rectangle laid out exactly as before reuses its drawn layer,
+    and glyph runs drawn before (same face, size, text, colour, subpixel x) are reused.
+    """
+    clip = _pixel_box(rect.box, width, height)
+    if clip is None or not rect.lines:
+        return []
+    if caches is None:
+        inks = _ink_of(_draw_layer(rect, clip, None))
+    else:
+        inks = _cached_layer(rect, clip, caches)
+    return [Placed(ink, clip[0] + ink.dx, clip[1] + ink.dy) for ink in inks]
 
 
 def _cached_layer(

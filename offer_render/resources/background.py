@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -23,6 +22,7 @@ from offer_render.cache import BoundedCache
 from offer_render.config import Limits
 from offer_render.errors import ResourceError
 from offer_render.resources.fetch import Fetcher
+from offer_render.resources.types import FittedBackground
 
 FIELD = "background_url"
 
@@ -40,19 +40,6 @@ as indistinguishable from a single Lanczos pass, and several times faster on hug
 
 _ORIENTATION_TAG = 0x0112
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-@dataclass(frozen=True)
-class FittedBackground:
-    """A decoded background cover-fitted to the canvas, and whether every pixel is opaque."""
-
-    image: Image.Image
-    """RGB when ``opaque``, else RGBA."""
-    opaque: bool
-    """True when no pixel is transparent: text drawn over it leaves the canvas opaque,
-    so JPEG output needs no flattening."""
-    key: tuple[str, int, int] | None = None
-    """(sha256 of the file, width, height): the same key means the same pixels."""
 
 
 BackgroundCache = BoundedCache[FittedBackground]

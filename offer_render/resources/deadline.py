@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from offer_render.errors import InvalidInputError
+
 _DEADLINE: ContextVar[float | None] = ContextVar("offer_render_deadline", default=None)
 
 
@@ -35,6 +37,19 @@ def render_deadline(seconds: float | None) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
+
+
+def check_deadline(seconds: object, default: float | None) -> float | None:
+    """Return the budget of one call: ``seconds``, or ``default`` when None.
+
+    Raise :class:`~offer_render.errors.InvalidInputError` on the ``deadline`` field
+    unless it is a number of seconds greater than 0.
+    """
+    if seconds is None:
+        return default
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        raise InvalidInputError([("deadline", "must be a number of seconds greater than 0")])
+    return float(seconds)
 
 
 def time_left() -> float | None:

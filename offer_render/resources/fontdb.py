@@ -7,6 +7,7 @@ turns an entry into a :class:`~offer_render.resources.fontfile.ParsedFont`.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,7 @@ from offer_render.resources.fontfile import (
     font_names,
     font_style,
     load_font,
+    memoized_font,
     to_sfnt,
     weight_class,
 )
@@ -117,7 +119,8 @@ class FontDatabase:
         self._faces: tuple[InstalledFace, ...] | None = None
         self._by_family: dict[str, list[InstalledFace]] = {}
         self._by_full_name: dict[str, InstalledFace] = {}
-        self._loaded: dict[tuple[Path, int, int, int], ParsedFont] = {}
+        self._digests: dict[tuple[Path, int, int], str] = {}
+        """(path, mtime, size) -> sha256 of the file's bytes: one short string per file."""
 
     def faces(self, family: str | None = None) -> tuple[InstalledFace, ...]:
         """Return every indexed face in scan order, or those of ``family`` (case-insensitive)."""
@@ -157,17 +160,22 @@ class FontDatabase:
     def load(self, face: InstalledFace) -> ParsedFont:
         """Return the parsed font of ``face``; ValueError if the file became unreadable.
 
-        Parsed fonts are kept per (path, index, mtime, size), so a render does not
-        read and hash megabytes of CJK or emoji font again.
+        Parsed fonts live in the process-wide memo of parsed fonts (and its budget);
+        the database remembers the digest of each file per (path, mtime, size), so a
+        render finds an unchanged file's font without reading and hashing megabytes of
+        CJK or emoji font again.
         """
         try:
             stat = face.path.stat()
-            key = (face.path, face.index, stat.st_mtime_ns, stat.st_size)
-            parsed = self._loaded.get(key)
+            key = (face.path, stat.st_mtime_ns, stat.st_size)
+            digest = self._digests.get(key)
+            parsed = memoized_font(digest, face.index) if digest else None
             if parsed is None:
-                parsed = load_font(face.path.read_bytes(), index=face.index)
+                data = face.path.read_bytes()
+                digest = hashlib.sha256(data).hexdigest()
+                parsed = load_font(data, index=face.index, digest=digest)
                 with self._lock:
-                    self._loaded[key] = parsed
+                    self._digests[key] = digest
             return parsed
         except OSError as exc:
             msg = f"{face.path}: cannot read font file ({exc.strerror})"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import tinycss2
+
+from offer_render.cache import process_cache
 
 GENERIC_FAMILIES = frozenset(
     {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
@@ -29,16 +30,33 @@ class FamilyName:
     generic: bool = False
 
 
-@lru_cache(maxsize=1024)
+_PARSED = process_cache(
+    "family_names", lambda value: 256 + 128 * len(value) if isinstance(value, tuple) else 512
+)
+"""``font-family`` value -> its families, or the ValueError its syntax gives."""
+
+
 def parse_font_family(value: str) -> tuple[FamilyName, ...]:
-    """Return the families of a ``font-family`` value, in order.
+    """Return the families of a ``font-family`` value, in order (memoized by value).
 
     A lone CSS-wide keyword (``inherit``, ``initial``...) returns ``()``: an
     offer rectangle has no parent, so it means the browser default (``serif``).
     Raise ValueError naming the problem on bad syntax.
     """
+    found: tuple[FamilyName, ...] | ValueError = _PARSED.get_or_make(
+        value, lambda: _parse_or_error(value)
+    )
+    if isinstance(found, ValueError):
+        raise ValueError(*found.args)
+    return found
+
+
+def _parse_or_error(value: str) -> tuple[FamilyName, ...] | ValueError:
     tokens = tinycss2.parse_component_value_list(value, skip_comments=True)
-    return parse_family_tokens(tokens, allow_wide_keyword=True)
+    try:
+        return parse_family_tokens(tokens, allow_wide_keyword=True)
+    except ValueError as exc:
+        return exc
 
 
 def parse_family_tokens(

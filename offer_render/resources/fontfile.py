@@ -12,16 +12,15 @@ import hashlib
 import io
 import struct
 import zlib
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import brotli  # type: ignore[import-untyped]
 from fontTools.misc import sstruct
 from fontTools.ttLib import TTCollection, TTFont
 from fontTools.ttLib.woff2 import WOFF2DirectoryEntry, woff2DirectoryFormat, woff2DirectorySize
 
-from offer_render.cache import BoundedCache
+from offer_render.cache import process_cache
 from offer_render.config import Limits
 from offer_render.resources.types import FontFace, FontMetrics
 
@@ -37,21 +36,6 @@ MAX_SFNT_BYTES = Limits().max_sfnt_bytes
 anything is inflated, so a compression bomb is refused with a clear error."""
 BOLD_THRESHOLD = 600
 """Chromium's ``BoldThreshold()``: weights from here on are bold for synthesis."""
-
-_MEMO_SIZE = 64
-_V = TypeVar("_V")
-
-
-class BoundedMemo(BoundedCache[Any]):
-    """A small thread-safe LRU memo bounded by entry count: ``get_or_make(key, make)``."""
-
-    def __init__(self, size: int = _MEMO_SIZE) -> None:
-        super().__init__(size, lambda _value: 1)
-
-    def get_or_make(self, key: Hashable, make: Callable[[], _V]) -> _V:
-        """Return the value stored under ``key``, making and storing it on a miss."""
-        return cast(_V, super().get_or_make(key, make))
-
 
 @dataclass(frozen=True)
 class Axis:
@@ -107,17 +91,33 @@ class ParsedFont:
         return next((a for a in self.axes if a.tag == tag), None)
 
 
-_PARSED = BoundedMemo()
-_FACES = BoundedMemo(256)
+def parsed_font_bytes(font: ParsedFont) -> int:
+    """Return the memory a parsed font holds: its bytes and its cmap (for cache budgets)."""
+    return 512 + len(font.data) + 64 * len(font.cmap)
 
 
-def load_font(data: bytes, *, index: int = 0) -> ParsedFont:
+def _face_bytes(face: FontFace) -> int:
+    """Return the memory a face adds to its parsed font: mostly its coverage set."""
+    return 512 + 64 * len(face.coverage)
+
+
+_PARSED = process_cache("parsed_font", parsed_font_bytes)
+_FACES = process_cache("font_face", _face_bytes)
+
+
+def load_font(data: bytes, *, index: int = 0, digest: str | None = None) -> ParsedFont:
     """Return face ``index`` of the font in ``data``; ValueError("not a font: ...") if not one.
 
-    Memoized by the sha256 of ``data`` and ``index``.
+    Memoized by the sha256 of ``data`` (``digest``, when the caller knows it) and ``index``.
     """
-    digest = hashlib.sha256(data).hexdigest()
+    digest = digest or hashlib.sha256(data).hexdigest()
     return _PARSED.get_or_make((digest, index), lambda: _parse(data, index))
+
+
+def memoized_font(digest: str, index: int = 0) -> ParsedFont | None:
+    """Return the font :func:`load_font` parsed from bytes with sha256 ``digest``, if kept."""
+    found: ParsedFont | None = _PARSED.get((digest, index))
+    return found
 
 
 def count_faces(data: bytes) -> int:
@@ -465,7 +465,3 @@ def _coverage(cmap: frozenset[int], ranges: tuple[tuple[int, int], ...] | None) 
     return frozenset(cp for cp in cmap if any(lo <= cp <= hi for lo, hi in ranges))
 
 
-def clear_memo() -> None:
-    """Forget memoized parses and faces (tests use it to measure cold paths)."""
-    _PARSED.clear()
-    _FACES.clear()

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from offer_render.config import Limits
+from offer_render.cache import BoundedMemo, process_cache
+from offer_render.config import CacheLimits, Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import ResourceError
 from offer_render.resources.fetch import Fetched, Fetcher
 from offer_render.resources.fontdb import FontDatabase, InstalledFace
 from offer_render.resources.fontfamily import FamilyName, parse_font_family
-from offer_render.resources.fontfile import BoundedMemo, ParsedFont, load_font, make_face
+from offer_render.resources.fontfile import ParsedFont, load_font, make_face, parsed_font_bytes
 from offer_render.resources.matching import match_faces
 from offer_render.resources.sanitize import sanitize_font
 from offer_render.resources.stylesheet import FontFaceRule, parse_stylesheet
@@ -50,12 +51,16 @@ class FontCache:
     Every use fetches through the fetcher (whose own cache decides whether the
     bytes are still fresh, so a changed font at the same URL is picked up) and
     parses only bytes not seen before: entries are keyed by the sha256 of what
-    was fetched. Failures are not cached. Default sizes: 64 stylesheets, 128 fonts.
+    was fetched. Failures are not cached. Without arguments it has caches of its own
+    with the default budgets (``CacheLimits.stylesheet_bytes``, ``web_font_bytes``);
+    :data:`DEFAULT_CACHE` uses the process-wide ones.
     """
 
-    def __init__(self, stylesheets: int = 64, fonts: int = 128) -> None:
-        self._sheets = BoundedMemo(stylesheets)
-        self._fonts = BoundedMemo(fonts)
+    def __init__(
+        self, stylesheets: BoundedMemo | None = None, fonts: BoundedMemo | None = None
+    ) -> None:
+        self._sheets = stylesheets or BoundedMemo(_LIMITS.stylesheet_bytes, _stylesheet_bytes)
+        self._fonts = fonts or BoundedMemo(_LIMITS.web_font_bytes, parsed_font_bytes)
 
     def stylesheet(self, url: str, fetcher: Fetcher, limits: Limits) -> Stylesheet:
         """Return the parsed stylesheet at ``url``; raise ResourceError if it cannot be had."""
@@ -82,7 +87,15 @@ class FontCache:
         self._fonts.clear()
 
 
-DEFAULT_CACHE = FontCache()
+def _stylesheet_bytes(sheet: Stylesheet) -> int:
+    """Return a rough size of a parsed stylesheet (for the cache's budget)."""
+    return 1024 + 512 * len(sheet.rules)
+
+
+_LIMITS = CacheLimits()
+DEFAULT_CACHE = FontCache(
+    process_cache("stylesheet", _stylesheet_bytes), process_cache("web_font", parsed_font_bytes)
+)
 """The process-wide cache :func:`resolve_font_stack` uses unless given another."""
 
 

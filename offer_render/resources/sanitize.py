@@ -31,20 +31,20 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from offer_render.cache import process_cache
 from offer_render.config import Limits
 from offer_render.resources.fontfile import (
     COLLECTION_MAGIC,
     SFNT_MAGICS,
     WOFF2_MAGIC,
     WOFF_MAGIC,
-    BoundedMemo,
     check_unpacked_size,
 )
 
 REJECTED = "rejected by the OpenType Sanitizer"
 """Start of the message of a font OTS refuses (the font then falls back with a warning)."""
 
-_MEMO = BoundedMemo(128)
+_MEMO = process_cache("sanitized_font", lambda result: 128 + len(result))
 """sha256 of the input -> sanitized bytes, or the rejection message (a ``str``)."""
 
 
@@ -126,8 +126,3 @@ def _reason(stderr: bytes, returncode: int) -> str:
         return f"exit status {returncode}"
     text = "; ".join(errors[:3])
     return text if len(text) <= 300 else text[:299] + "…"
-
-
-def clear_memo() -> None:
-    """Forget memoized results (tests use it to measure cold paths)."""
-    _MEMO.clear()

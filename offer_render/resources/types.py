@@ -103,16 +103,24 @@ class FontStack:
 
 
 @dataclass(frozen=True)
+class FittedBackground:
+    """A decoded background cover-fitted to the canvas, and whether every pixel is opaque."""
+
+    image: Image.Image
+    """Oriented, converted to sRGB and fitted (cover, centred) to the canvas at the render
+    scale: RGB when ``opaque``, else RGBA."""
+    opaque: bool
+    """True when no pixel is transparent: text drawn over it leaves the canvas opaque,
+    so JPEG output needs no flattening."""
+    key: tuple[str, int, int] | None = None
+    """(sha256 of the file, width, height): the same key means the same pixels."""
+
+
+@dataclass(frozen=True)
 class Resources:
-    """Everything fetched and decoded for one render, so layout and raster do no I/O.
+    """Everything fetched and decoded for one render, so layout and raster do no I/O."""
 
-    ``background`` is already oriented, converted to sRGB, in RGBA mode and
-    fitted (cover, centred) to the canvas at the render scale; ``None`` means a
-    transparent canvas.
-    """
-
-    background: Image.Image | None
     font_stacks: tuple[FontStack, ...]
     """One stack per rectangle, in the template's list order."""
-    background_opaque: bool = False
-    """Every pixel of ``background`` is opaque (so is the finished canvas)."""
+    background: FittedBackground | None = None
+    """The fitted background; None means a transparent canvas."""

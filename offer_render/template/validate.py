@@ -129,6 +129,15 @@ def parse_offer(data: object, *, limits: Limits, diag: Diagnostics) -> Offer:
         raise InvalidInputError(errors_to_problems(e.errors(), data)) from None
 
 
+def check_scale(scale: object, *, limits: Limits) -> float:
+    """Return ``scale`` as a number; raise InvalidInputError unless 0 < scale <= the limit."""
+    limit = limits.max_scale
+    if (isinstance(scale, bool) or not isinstance(scale, int | float)
+            or not (0 < scale <= limit)):
+        raise InvalidInputError([("scale", f"must be greater than 0 and at most {limit:g}")])
+    return float(scale)
+
+
 def check_output_size(template: ImageTemplate, scale: float, *, limits: Limits) -> tuple[int, int]:
     """Return the device size ``template`` at ``scale`` gives; raise InvalidInputError if unusable.
 

@@ -49,7 +49,7 @@ def lay(
         {"width": canvas[0], "height": canvas[1], "rectangles": full}
     )
     texts = tuple(r.get("content", "") for r in full)
-    resources = Resources(None, tuple(stack for _ in full))
+    resources = Resources(tuple(stack for _ in full))
     return layout_template(
         template, texts, resources, scale=scale, language="en", diag=diag or Diagnostics()
     )

@@ -1,7 +1,10 @@
 """Turn a :class:`FontFace` and a pixel size into a Pillow FreeType font set up for raqm.
 
-FreeType faces are not safe to share between threads, so every thread keeps its
-own bounded cache of ``(face key, size) -> FreeTypeFont``. Variation axes are
+FreeType faces are not safe to share between threads, so every thread has fonts of
+its own: one process-wide cache keyed by ``(thread, face key, size)``, bounded in
+bytes for all threads together (``CacheLimits.freetype_font_bytes``; each font object
+keeps its own copy of the face's bytes). A thread's identifier is unique among live
+threads, so no two threads ever use one font object at once. Variation axes are
 applied once, when the font object is made.
 """
 
@@ -9,19 +12,17 @@ from __future__ import annotations
 
 import io
 import threading
-from collections import OrderedDict
 
 from PIL import ImageFont, features
 
+from offer_render.cache import process_cache
 from offer_render.errors import RenderError
 from offer_render.resources.types import FontFace
 
-_CACHE_BYTES = 48 * 1024 * 1024
-"""Font data the FreeType fonts of one thread may hold (each font object keeps its own
-copy of the face's bytes). Default: 48 MiB per thread: a dozen sizes of the CJK face, or
-hundreds of ordinary ones; least recently used dropped first."""
-
-_local = threading.local()
+_FONTS = process_cache("freetype_font", lambda font: 1024 + len(font.font_bytes))
+"""(thread identifier, face key, size) -> FreeTypeFont."""
+_STRIKES = process_cache("bitmap_strikes", lambda strikes: 64 + 8 * len(strikes))
+"""face key -> pixel sizes of a bitmap-only font's strikes (empty for outline fonts)."""
 
 
 def raqm_available() -> bool:
@@ -38,16 +39,6 @@ def require_raqm() -> None:
             "from PyPI (it bundles raqm) and the system's libfribidi."
         )
         raise RenderError(msg)
-
-
-def _cache() -> OrderedDict[tuple[str, float], ImageFont.FreeTypeFont]:
-    cache: OrderedDict[tuple[str, float], ImageFont.FreeTypeFont] | None = getattr(
-        _local, "fonts", None
-    )
-    if cache is None:
-        cache = OrderedDict()
-        _local.fonts = cache
-    return cache
 
 
 def font_at(face: FontFace, size: float) -> tuple[ImageFont.FreeTypeFont, float]:
@@ -68,56 +59,43 @@ def font_at(face: FontFace, size: float) -> tuple[ImageFont.FreeTypeFont, float]
     return get_font(face, float(strike)), size / strike
 
 
-_STRIKES: dict[str, tuple[int, ...]] = {}
-
 MIN_PIXEL_SIZE = 1.0
 """Smallest size a face is loaded at; smaller text is drawn at 1 px and scaled down."""
 
 
 def bitmap_strikes(face: FontFace) -> tuple[int, ...]:
     """Return the pixel sizes of a bitmap-only font's strikes; empty for outline fonts."""
-    strikes = _STRIKES.get(face.key)
-    if strikes is None:
-        from fontTools.ttLib import TTFont
+    return _STRIKES.get_or_make(face.key, lambda: _read_strikes(face))
 
-        tt = TTFont(io.BytesIO(face.data), fontNumber=face.index, lazy=True)
-        if "glyf" in tt or "CFF " in tt or "CFF2" in tt:
-            strikes = ()
-        elif "CBLC" in tt:
-            strikes = tuple(sorted({s.bitmapSizeTable.ppemY for s in tt["CBLC"].strikes}))
-        elif "sbix" in tt:
-            strikes = tuple(sorted(tt["sbix"].strikes))
-        else:
-            strikes = ()
-        _STRIKES[face.key] = strikes
-    return strikes
+
+def _read_strikes(face: FontFace) -> tuple[int, ...]:
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(io.BytesIO(face.data), fontNumber=face.index, lazy=True)
+    if "glyf" in tt or "CFF " in tt or "CFF2" in tt:
+        return ()
+    if "CBLC" in tt:
+        return tuple(sorted({s.bitmapSizeTable.ppemY for s in tt["CBLC"].strikes}))
+    if "sbix" in tt:
+        return tuple(sorted(tt["sbix"].strikes))
+    return ()
 
 
 def get_font(face: FontFace, size: float) -> ImageFont.FreeTypeFont:
     """Return this thread's FreeType font for ``face`` at ``size`` device pixels."""
-    cache = _cache()
-    key = (face.key, size)
-    font = cache.get(key)
-    if font is not None:
-        cache.move_to_end(key)
-        return font
+    return _FONTS.get_or_make(
+        (threading.get_ident(), face.key, size), lambda: _load_font(face, size)
+    )
+
+
+def _load_font(face: FontFace, size: float) -> ImageFont.FreeTypeFont:
     font = ImageFont.truetype(
         io.BytesIO(face.data), size=size, index=face.index,
         layout_engine=ImageFont.Layout.RAQM,
     )
     if face.variation:
         _apply_variation(font, face)
-    cache[key] = font
-    _local.bytes = getattr(_local, "bytes", 0) + len(face.data)
-    while _local.bytes > _CACHE_BYTES and len(cache) > 1:
-        _, old = cache.popitem(last=False)
-        _local.bytes -= _font_bytes(old)
     return font
-
-
-def _font_bytes(font: ImageFont.FreeTypeFont) -> int:
-    """Return the size of the font data a FreeType font object holds."""
-    return len(getattr(font, "font_bytes", b""))
 
 
 def _apply_variation(font: ImageFont.FreeTypeFont, face: FontFace) -> None:
@@ -133,10 +111,3 @@ def _apply_variation(font: ImageFont.FreeTypeFont, face: FontFace) -> None:
         for axis in tt["fvar"].axes
     ]
     font.set_variation_by_axes(values)
-
-
-def clear_fonts() -> None:
-    """Forget this thread's FreeType fonts and the bitmap strike table (for benchmarks)."""
-    _cache().clear()
-    _local.bytes = 0
-    _STRIKES.clear()
