@@ -9,6 +9,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from offer_render.version import __version__
+
 REPO = Path(__file__).resolve().parents[1]
 
 RENDER = """
@@ -37,6 +39,12 @@ def test_an_installed_wheel_renders_with_its_own_bundled_fonts(tmp_path: Path) -
     for name in ("DejaVuSans.ttf", "LICENSE-DejaVu.txt", "NotoSansDevanagari-Regular.ttf",
                  "LICENSE-Noto.txt"):
         assert f"offer_render/_fonts/{name}" in names
+    # the version is written once (offer_render/version.py) and the licence travels along
+    dist_info = f"offer_render-{__version__}.dist-info"
+    metadata = zipfile.ZipFile(wheel).read(f"{dist_info}/METADATA").decode()
+    assert f"\nVersion: {__version__}\n" in metadata
+    assert "\nLicense-Expression: MIT\n" in metadata
+    assert f"{dist_info}/licenses/LICENSE" in names
     site = tmp_path / "site"
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
