@@ -34,8 +34,7 @@ from offer_render.resources.background import (
     fit_background,
 )
 from offer_render.resources.deadline import render_deadline
-from offer_render.resources.fetch import Fetcher, PolicyFetcher
-from offer_render.resources.fetchcache import DiskFetchCache, LayeredFetchCache, MemoryFetchCache
+from offer_render.resources.fetch import Fetcher, default_fetcher
 from offer_render.resources.fontdb import FontDatabase
 from offer_render.resources.fonts import resolve_font_stack
 from offer_render.resources.freetype import require_raqm
@@ -102,17 +101,7 @@ class Renderer:
         require_raqm()
         self.config = config or RendererConfig()
         budgets = self.config.caches
-        if fetcher is None:
-            disk = (
-                DiskFetchCache(self.config.cache_dir, self.config.cache_dir_bytes)
-                if self.config.cache_dir else None
-            )
-            fetch_cache = LayeredFetchCache(MemoryFetchCache(budgets.fetch_bytes), disk)
-            fetcher = PolicyFetcher(
-                self.config.network, self.config.limits, self.config.user_agent,
-                cache=fetch_cache, default_max_age=self.config.default_max_age,
-            )
-        self.fetcher: Fetcher = fetcher
+        self.fetcher: Fetcher = fetcher if fetcher is not None else default_fetcher(self.config)
         self.fontdb = FontDatabase((BUNDLED_FONTS_DIR, *self.config.font_dirs))
         self._layouts: LayoutCache = BoundedCache(budgets.layout_bytes, layout_size)
         self._raster = RasterCaches(
