@@ -23,6 +23,7 @@ from offer_render.batch.memofetch import MemoFetcher
 from offer_render.batch.plan import Item
 from offer_render.config import RendererConfig
 from offer_render.errors import OfferRenderError
+from offer_render.resources.fetch import default_fetcher
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,12 +88,11 @@ class WorkerState:
 
         config = settings.config
         self.settings = settings
-        self.renderer = Renderer(config)
-        # In front of the renderer's own fetcher (policy, memory and disk caches with HTTP
+        # In front of the standard fetcher (policy, memory and disk caches with HTTP
         # revalidation): one snapshot of every resource for the run, shared by the input
         # hash and the render, so both see the same bytes.
-        self.fetcher = MemoFetcher(self.renderer.fetcher)
-        self.renderer.fetcher = self.fetcher
+        self.fetcher = MemoFetcher(default_fetcher(config))
+        self.renderer = Renderer(config, fetcher=self.fetcher)
         self.hasher = InputHasher(self.fetcher, config.limits)
         self.options = settings.hash_options()
 
