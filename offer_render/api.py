@@ -28,8 +28,7 @@ from offer_render.renderer_caches import RendererCaches
 from offer_render.report import build_report
 from offer_render.resources import FittedBackground, gather
 from offer_render.resources.deadline import check_deadline, render_deadline
-from offer_render.resources.fetch import Fetcher, PolicyFetcher
-from offer_render.resources.fetchcache import DiskFetchCache, LayeredFetchCache, MemoryFetchCache
+from offer_render.resources.fetch import Fetcher, default_fetcher
 from offer_render.resources.fontdb import FontDatabase
 from offer_render.result import Painted, RenderResult
 from offer_render.template import (
@@ -211,15 +210,6 @@ class Renderer:
         return RenderResult(
             data, painted.tree.width, painted.tree.height, fmt, report, tuple(painted.warnings)
         )
-
-
-def default_fetcher(config: RendererConfig) -> Fetcher:  # TEMPORARY until the fetch package lands
-    disk = DiskFetchCache(config.cache_dir, config.cache_dir_bytes) if config.cache_dir else None
-    fetch_cache = LayeredFetchCache(MemoryFetchCache(config.caches.fetch_bytes), disk)
-    return PolicyFetcher(
-        config.network, config.limits, config.user_agent,
-        cache=fetch_cache, default_max_age=config.default_max_age,
-    )
 
 
 _default: Renderer | None = None

@@ -203,7 +203,7 @@ class RendererConfig:
     """Seconds a download is reused before being revalidated (ETag / Last-Modified) when
     the server sent no Cache-Control max-age, no Expires and no Last-Modified (with
     Last-Modified, a tenth of its age is used, at most a day: see
-    ``resources.freshness``). Default: 0 (always ask, as HTTP says; Google Fonts sends
+    ``resources.fetch.freshness``). Default: 0 (always ask, as HTTP says; Google Fonts sends
     max-age, so its fonts are reused for a day or a year)."""
     render_deadline: float | None = None
     """Seconds one render (or one ``render_locales`` call) may spend fetching, all its

@@ -13,6 +13,10 @@
 - ``/headers``              the request headers as JSON
 - ``/loop``                 302 to itself, forever
 - ``/etag/NAME?max_age=N``  a ``served_tmp`` file with an ETag and max-age; 304 on a match
+- ``/nostore?...``          200 ``Cache-Control: no-store`` (with an ETag and a Last-Modified,
+                            which must not make it stored); the body counts requests so far
+- ``/vary?on=NAMES&max_age=N``  200 with ``Vary: NAMES`` (``*`` allowed) and that max-age; the
+                            body is the JSON of the values the request sent for NAMES
 
 ``http_server.requests`` lists every request path (with query) the server got, in order,
 so a test can assert that a URL was never requested.
@@ -130,6 +134,10 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
                 self._body(200, body, "application/json")
             elif route.startswith("/etag/"):
                 self._etag(served_tmp / route[len("/etag/") :], parse_qs(parts.query))
+            elif route == "/nostore":
+                self._nostore()
+            elif route == "/vary":
+                self._vary(parse_qs(parts.query))
             else:
                 super().do_GET()
 
@@ -165,6 +173,33 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def _nostore(self) -> None:
+            """Answer with a response no cache may keep (RFC 9111 section 5.2.2.5)."""
+            log: list[str] = getattr(self.server, "request_log", [])
+            body = f"no-store {sum(1 for p in log if p.startswith('/nostore'))}".encode()
+            self.send_response(200)
+            self.send_header("Cache-Control", "no-store, max-age=600")
+            self.send_header("ETag", '"nostore"')
+            self.send_header("Last-Modified", formatdate(time.time() - 86400, usegmt=True))
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _vary(self, query: dict[str, list[str]]) -> None:
+            """Answer with ``Vary: on`` and a body naming what the request sent for ``on``."""
+            names = query.get("on", ["User-Agent"])[0]
+            sent = {n.strip(): self.headers.get(n.strip()) for n in names.split(",")
+                    if n.strip() != "*"}
+            body = json.dumps(sent, sort_keys=True).encode()
+            self.send_response(200)
+            self.send_header("Vary", names)
+            self.send_header("Cache-Control", f"max-age={query.get('max_age', ['600'])[0]}")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def _redirect(self, location: str) -> None:
             self.send_response(302)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from offer_render import NetworkPolicy, Renderer, RendererConfig
 from offer_render.config import Limits
 from offer_render.errors import InvalidInputError, ResourceError
 from offer_render.resources.deadline import render_deadline, time_left
-from offer_render.resources.fetchcache import DiskFetchCache, LayeredFetchCache, MemoryFetchCache
+from offer_render.resources.fetch import DiskFetchCache, LayeredFetchCache, MemoryFetchCache
 from tests.conftest import LocalServer
 from tests.test_fetchcache import MB, count, fetcher, served
 
@@ -94,7 +95,8 @@ def test_budgets_nest_and_stay_in_their_thread() -> None:
 
 @pytest.mark.parametrize(("status", "kept"), [(503, True), (500, True), (404, False)])
 def test_a_stored_copy_stands_in_when_its_host_fails(
-    http_server: LocalServer, tmp_path: Path, status: int, kept: bool
+    http_server: LocalServer, tmp_path: Path, status: int, kept: bool,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     name = f"flaky{status}.bin"
     url = served(http_server, name, b"stored", max_age=0) + f"&missing={status}"
@@ -102,9 +104,12 @@ def test_a_stored_copy_stands_in_when_its_host_fails(
     f = fetcher(cache, max_age=0)
     assert f.fetch(url, max_bytes=MB, what="font").data == b"stored"
     (http_server.served_tmp / name).unlink()  # the host now answers `status`
-    if kept:
-        assert f.fetch(url, max_bytes=MB, what="font").data == b"stored"
-    else:
-        with pytest.raises(ResourceError, match="HTTP 404"):
-            f.fetch(url, max_bytes=MB, what="font")
+    with caplog.at_level(logging.WARNING, logger="offer_render"):
+        if kept:
+            assert f.fetch(url, max_bytes=MB, what="font").data == b"stored"
+        else:
+            with pytest.raises(ResourceError, match="HTTP 404"):
+                f.fetch(url, max_bytes=MB, what="font")
     assert count(http_server, name) == 2
+    fallback = f"using the stored copy of {url}: HTTP {status}"
+    assert (fallback in caplog.text) is kept

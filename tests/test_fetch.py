@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
+import logging
 import socket
 import threading
 import time
@@ -15,8 +17,14 @@ import requests
 
 from offer_render.config import Limits, NetworkPolicy
 from offer_render.errors import ResourceError
-from offer_render.resources.fetch import Fetched, PolicyFetcher, address_refusal, resolve_url
-from offer_render.resources.fetchcache import MemoryFetchCache
+from offer_render.resources.fetch import (
+    CachingFetcher,
+    Fetched,
+    MemoryFetchCache,
+    PolicyFetcher,
+    address_refusal,
+    resolve_url,
+)
 
 if TYPE_CHECKING:
     from conftest import LocalServer
@@ -315,10 +323,12 @@ def test_offline_refuses_network(http_server: LocalServer) -> None:
 def test_cache_seam(http_server: LocalServer) -> None:
     cache = MemoryFetchCache()
     url = http_server.url("/redirect-chain/0")
-    online = PolicyFetcher(
-        NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})), Limits(), "t", cache=cache
+    online = CachingFetcher(
+        PolicyFetcher(NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})), Limits(), "t"), cache
     )
-    offline = PolicyFetcher(NetworkPolicy(offline=True), Limits(), "t", cache=cache)
+    offline = CachingFetcher(
+        PolicyFetcher(NetworkPolicy(offline=True), Limits(), "t"), cache, offline=True
+    )
 
     first = online.fetch(url, max_bytes=MB, what="font")
     again = offline.fetch(url, max_bytes=MB, what="font")
@@ -375,3 +385,48 @@ def test_proxy_on_a_given_session_refused(http_server: LocalServer) -> None:
 
     with pytest.raises(ResourceError, match="proxies are not supported"):
         fetcher.fetch("http://example.com/", max_bytes=MB, what="x")
+
+
+def test_a_conditional_request_answered_304_has_no_body(
+    http_server: LocalServer, served_tmp: Path, fetcher: PolicyFetcher
+) -> None:
+    (served_tmp / "conditional.bin").write_bytes(b"validated")
+    url = http_server.url("/etag/conditional.bin")
+    etag = '"' + hashlib.sha256(b"validated").hexdigest()[:16] + '"'
+
+    same = fetcher.fetch(url, max_bytes=MB, what="x", validators={"If-None-Match": etag})
+    other = fetcher.fetch(url, max_bytes=MB, what="x", validators={"If-None-Match": '"old"'})
+
+    assert (same.not_modified, same.data) == (True, b"")
+    assert (other.not_modified, other.data, other.etag) == (False, b"validated", etag)
+
+
+def test_request_headers_are_the_ones_sent(
+    http_server: LocalServer, fetcher: PolicyFetcher
+) -> None:
+    sent = json.loads(fetcher.fetch(http_server.url("/headers"), max_bytes=MB, what="x").data)
+
+    headers = fetcher.request_headers()
+
+    assert headers["user-agent"] == sent["User-Agent"] == "offer-render-tests"
+    assert headers["Accept-Encoding"] == sent["Accept-Encoding"]
+
+
+def test_request_headers_are_never_logged(
+    http_server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer secret-token"
+    fetcher = PolicyFetcher(NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
+                            Limits(fetch_timeout=2.0), "t", session=session)
+    url = http_server.url("/headers")
+
+    with caplog.at_level(logging.DEBUG, logger="offer_render"):
+        got = fetcher.fetch(url, max_bytes=MB, what="x")
+        with pytest.raises(ResourceError):
+            fetcher.fetch(http_server.url("/status/500"), max_bytes=MB, what="x")
+
+    assert json.loads(got.data)["Authorization"] == "Bearer secret-token"  # it was sent
+    assert f"GET {url}: HTTP 200" in caplog.text
+    assert "HTTP 500 Internal Server Error" in caplog.text
+    assert "secret-token" not in caplog.text

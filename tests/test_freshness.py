@@ -1,4 +1,5 @@
-"""How long a download is reused: Cache-Control, Expires, Last-Modified heuristics, Age."""
+"""How long a download is reused: Cache-Control, Expires, Last-Modified heuristics, Age;
+whether it may be stored (no-store) and which requests it answers (Vary)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,22 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+from requests.structures import CaseInsensitiveDict
 
-from offer_render.resources.fetch import CachedResponse, Fetched
-from offer_render.resources.fetchcache import DiskFetchCache, LayeredFetchCache, MemoryFetchCache
-from offer_render.resources.freshness import HEURISTIC_MAX_SECONDS, freshness_lifetime
+from offer_render.resources.fetch import (
+    CachedResponse,
+    DiskFetchCache,
+    Fetched,
+    LayeredFetchCache,
+    MemoryFetchCache,
+)
+from offer_render.resources.fetch.freshness import (
+    HEURISTIC_MAX_SECONDS,
+    freshness_lifetime,
+    no_store,
+    vary_matches,
+    vary_values,
+)
 from tests.conftest import LocalServer
 from tests.test_fetchcache import MB, count, fetcher
 
@@ -98,3 +111,44 @@ def test_a_304_without_freshness_reuses_the_stored_last_modified(
     assert again.max_age == pytest.approx(HEURISTIC_MAX_SECONDS)  # a tenth of 10 days, capped
     f.fetch(url, max_bytes=MB, what="font")  # now fresh: not asked again
     assert count(http_server, "lm.bin") == 1
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "expected"),
+    [
+        (None, False),
+        ("no-store", True),
+        ("public, No-Store, max-age=60", True),
+        ("no-cache", False),  # revalidate every time, but it may be stored
+        ("private, max-age=60", False),
+    ],
+)
+def test_no_store_is_read_from_cache_control(cache_control: str | None, expected: bool) -> None:
+    headers = {} if cache_control is None else {"cache-control": cache_control}
+    assert no_store(headers) is expected
+
+
+def test_vary_values_are_the_named_request_headers_as_sent() -> None:
+    sent = CaseInsensitiveDict({"User-Agent": "agent  a", "Accept-Encoding": "gzip, br"})
+    varies = vary_values(CaseInsensitiveDict({"Vary": "User-Agent, accept-encoding"}), sent)
+    assert varies == (("accept-encoding", "gzip, br"), ("user-agent", "agent a"))
+    assert vary_values({"vary": "Accept-Language"}, sent) == (("accept-language", None),)
+    assert vary_values({}, sent) == ()
+    assert vary_values({"vary": "User-Agent, *"}, sent) is None  # matches no later request
+
+
+@pytest.mark.parametrize(
+    ("stored", "sent", "expected"),
+    [
+        ((), {"User-Agent": "any"}, True),
+        ((("user-agent", "agent a"),), {"user-agent": "agent   a"}, True),  # whitespace
+        ((("user-agent", "agent a"),), {"User-Agent": "agent b"}, False),
+        ((("user-agent", "agent a"),), {}, False),
+        ((("accept-language", None),), {}, True),  # absent in both
+        ((("accept-language", None),), {"Accept-Language": "pl"}, False),
+    ],
+)
+def test_vary_matches_only_the_same_values(
+    stored: tuple[tuple[str, str | None], ...], sent: dict[str, str], expected: bool
+) -> None:
+    assert vary_matches(stored, CaseInsensitiveDict(sent)) is expected

@@ -10,20 +10,25 @@ snapshot of each resource, so the input hash and the image agree.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
+from offer_render.cache import BoundedCache
+from offer_render.config import CacheLimits
 from offer_render.errors import ResourceError
 from offer_render.resources.fetch import Fetched, Fetcher
 
-DEFAULT_MAX_BYTES = 256 * 1024 * 1024
-"""Most bytes kept in memory per worker. Default: 256 MiB (a few backgrounds and fonts)."""
+DEFAULT_MAX_BYTES = CacheLimits().fetch_bytes
+"""Most bytes kept in memory per worker. Default: ``CacheLimits.fetch_bytes`` (32 MiB: the
+fonts and a few backgrounds; a background dropped is read again from the disk cache)."""
 
 FAILURE_TTL = 60.0
 """Seconds a failed fetch is remembered (and re-raised without fetching). Default: 60, so a
 batch does not wait on a dead host once per offer, yet a transient failure heals."""
+
+ENTRY_OVERHEAD = 256
+"""Bytes counted per entry on top of its body, so remembered failures (no body) are
+bounded too. Default: 256 (about what the entry and its key take)."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,16 @@ class _Entry:
     at: float
 
 
+def _entry_size(entry: _Entry) -> int:
+    return ENTRY_OVERHEAD + (len(entry.fetched.data) if entry.fetched is not None else 0)
+
+
 class MemoFetcher:
-    """Wrap a :class:`Fetcher`: answer repeated fetches of a URL from memory; thread-safe."""
+    """Wrap a :class:`Fetcher`: answer repeated fetches of a URL from memory; thread-safe.
+
+    Entries live in a :class:`~offer_render.cache.BoundedCache` keyed by (URL, what),
+    least recently used dropped first once ``max_bytes`` is reached.
+    """
 
     def __init__(
         self, inner: Fetcher, *, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -44,9 +57,7 @@ class MemoFetcher:
         self.inner = inner
         self.max_bytes = max_bytes
         self.failure_ttl = failure_ttl
-        self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        self._entries: BoundedCache[_Entry] = BoundedCache(max_bytes, _entry_size)
 
     def fetch(self, url: str, *, max_bytes: int, what: str) -> Fetched:
         """Return the bytes at ``url`` as the wrapped fetcher does, from memory when seen before."""
@@ -62,15 +73,10 @@ class MemoFetcher:
 
     def _entry(self, url: str, *, max_bytes: int, what: str) -> _Entry:
         key = (url, what)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and self._fresh(entry, max_bytes):
-                self._entries.move_to_end(key)
-                return entry
-        entry = self._load(url, max_bytes=max_bytes, what=what)
-        with self._lock:
-            self._store(key, entry)
-        return entry
+        entry = self._entries.get(key)
+        if entry is not None and self._fresh(entry, max_bytes):
+            return entry
+        return self._entries.put(key, self._load(url, max_bytes=max_bytes, what=what))
 
     def _fresh(self, entry: _Entry, max_bytes: int) -> bool:
         if entry.error is not None:
@@ -85,17 +91,3 @@ class MemoFetcher:
             return _Entry(None, f"error:{exc.reason}", exc, time.monotonic())
         digest = "sha256:" + fetched.digest
         return _Entry(fetched, digest, None, time.monotonic())
-
-    def _store(self, key: tuple[str, str], entry: _Entry) -> None:
-        old = self._entries.pop(key, None)
-        if old is not None and old.fetched is not None:
-            self._size -= len(old.fetched.data)
-        size = len(entry.fetched.data) if entry.fetched is not None else 0
-        if size > self.max_bytes:
-            return
-        self._entries[key] = entry
-        self._size += size
-        while self._size > self.max_bytes:
-            _, evicted = self._entries.popitem(last=False)
-            if evicted.fetched is not None:
-                self._size -= len(evicted.fetched.data)

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -23,6 +23,7 @@ from offer_render.batch.memofetch import MemoFetcher
 from offer_render.batch.plan import Item
 from offer_render.config import RendererConfig
 from offer_render.errors import OfferRenderError
+from offer_render.resources.fetch import default_fetcher
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,12 +88,14 @@ class WorkerState:
 
         config = settings.config
         self.settings = settings
-        self.renderer = Renderer(config)
-        # In front of the renderer's own fetcher (policy, memory and disk caches with HTTP
-        # revalidation): one snapshot of every resource for the run, shared by the input
-        # hash and the render, so both see the same bytes.
-        self.fetcher = MemoFetcher(self.renderer.fetcher)
-        self.renderer.fetcher = self.fetcher
+        # In front of the standard fetcher (policy and disk cache with HTTP revalidation):
+        # one snapshot of every resource for the run, shared by the input hash and the
+        # render, so both see the same bytes. It takes the budget of downloads kept in
+        # memory (CacheLimits.fetch_bytes); the fetcher behind it keeps none, so the
+        # bytes are counted once.
+        inner = default_fetcher(replace(config, caches=replace(config.caches, fetch_bytes=0)))
+        self.fetcher = MemoFetcher(inner, max_bytes=config.caches.fetch_bytes)
+        self.renderer = Renderer(config, fetcher=self.fetcher)
         self.hasher = InputHasher(self.fetcher, config.limits)
         self.options = settings.hash_options()
 

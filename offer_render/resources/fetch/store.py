@@ -6,7 +6,11 @@ lifetime, when it was last checked, the body's digest). Every write goes to a
 temporary file in the same folder and is renamed into place, so a reader sees
 the old entry or the new one, never half of one, and writers of one key race
 harmlessly. Every read is verified (the body's sha256 must match its name; the
-record must parse): a corrupt or truncated entry is a miss and is removed.
+record must parse): a corrupt or truncated entry is a miss, is removed, and is logged.
+A record of an older format (see :data:`RECORD_VERSION`) is a miss too.
+
+What may be stored is the caching fetcher's decision
+(:class:`~offer_render.resources.fetch.caching.CachingFetcher`); these only keep it.
 """
 
 from __future__ import annotations
@@ -14,15 +18,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from offer_render.cache import BoundedCache
 from offer_render.files import write_atomic
-from offer_render.resources.fetch import CachedResponse, Fetched
+from offer_render.resources.fetch.model import CachedResponse, Fetched, VaryValues
 
-_RECORD_VERSION = 1
+log = logging.getLogger(__name__)
+
+RECORD_VERSION = 2
+"""Format of the per-URL records; a record of another version is a miss. 2 added ``vary``
+(the request header values a response was stored for, RFC 9111 section 4.1)."""
 
 
 def _response_bytes(response: CachedResponse) -> int:
@@ -33,6 +43,7 @@ class MemoryFetchCache:
     """Responses in memory, least recently used dropped first, bounded in bytes."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
         self._cache: BoundedCache[CachedResponse] = BoundedCache(max_bytes, _response_bytes)
 
     def get(self, url: str) -> CachedResponse | None:
@@ -70,30 +81,34 @@ class DiskFetchCache:
         record_path = self._record_path(url)
         try:
             record = json.loads(record_path.read_text(encoding="utf-8"))
-            if record.get("v") != _RECORD_VERSION or record.get("url") != url:
-                raise ValueError("stale record format")  # noqa: EM101 - internal, caught below
+            if not isinstance(record, dict) or record.get("v") != RECORD_VERSION:
+                self._discard(record_path)  # an older format: a miss, nothing wrong
+                return None
             digest = str(record["digest"])
-            data = self._blob_path(digest).read_bytes()
-        except FileNotFoundError:
+            blob = self._blob_path(digest)
+            data = blob.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
             return None
-        except (OSError, ValueError, KeyError, TypeError):
-            self._discard(record_path)
+        except OSError as e:
+            log.warning("cannot read the disk cache entry of %s at %s: %s", url,
+                        e.filename or record_path, e.strerror or e)
+            return None
+        except (ValueError, KeyError, TypeError) as e:
+            self._corrupt(url, record_path, f"unreadable record ({e})", record_path)
             return None
         if hashlib.sha256(data).hexdigest() != digest:
-            self._discard(record_path, self._blob_path(digest))
+            self._corrupt(url, blob, "body does not match its sha256", record_path, blob)
+            return None
+        try:
+            fetched = _fetched(record, url, data)
+            checked_at = float(record["checked_at"])
+        except (ValueError, KeyError, TypeError) as e:
+            self._corrupt(url, record_path, f"unreadable record ({e})", record_path)
             return None
         with contextlib.suppress(OSError):
-            os.utime(self._blob_path(digest))  # recently used: pruned last
-        fetched = Fetched(
-            url=str(record["final_url"]),
-            data=data,
-            content_type=record.get("content_type"),
-            etag=record.get("etag"),
-            last_modified=record.get("last_modified"),
-            max_age=record.get("max_age"),
-        )
+            os.utime(blob)  # recently used: pruned last
         fetched.__dict__["digest"] = digest  # verified above: no need to hash again
-        return CachedResponse(fetched, float(record["checked_at"]))
+        return CachedResponse(fetched, checked_at)
 
     def put(self, url: str, response: CachedResponse) -> None:
         """Store ``response`` for ``url``: the body first, then the record that names it."""
@@ -103,7 +118,7 @@ class DiskFetchCache:
             write_atomic(blob, fetched.data)
             self._grew(len(fetched.data))
         record = {
-            "v": _RECORD_VERSION,
+            "v": RECORD_VERSION,
             "url": url,
             "final_url": fetched.url,
             "digest": fetched.digest,
@@ -112,6 +127,7 @@ class DiskFetchCache:
             "etag": fetched.etag,
             "last_modified": fetched.last_modified,
             "max_age": fetched.max_age,
+            "vary": [list(pair) for pair in fetched.vary],
             "checked_at": response.checked_at,
         }
         write_atomic(self._record_path(url), json.dumps(record, sort_keys=True).encode())
@@ -147,6 +163,12 @@ class DiskFetchCache:
             with contextlib.suppress(OSError):
                 path.unlink()
 
+    def _corrupt(self, url: str, where: Path, why: str, *paths: Path) -> None:
+        """Drop a corrupt entry of ``url`` (its ``paths``), saying so: a disk or a writer
+        outside the engine damaged the cache, which an operator may want to know."""
+        log.warning("dropped a corrupt disk cache entry of %s at %s: %s", url, where, why)
+        self._discard(*paths)
+
 
 class LayeredFetchCache:
     """Memory in front of disk: reads try memory first; writes go to both."""
@@ -170,5 +192,25 @@ class LayeredFetchCache:
         if self.disk is not None:
             try:
                 self.disk.put(url, response)
-            except OSError:
-                pass  # a full or read-only disk costs a later download, not this render
+            except OSError as e:
+                # a full or read-only disk costs a later download, not this render
+                log.warning("cannot write %s to the disk cache at %s: %s", url,
+                            e.filename or self.disk.root, e.strerror or e)
+
+
+def _fetched(record: dict[str, Any], url: str, data: bytes) -> Fetched:
+    """Return the Fetched a verified record of ``url`` describes, with its body ``data``."""
+    if record.get("url") != url:
+        raise ValueError("the record is of another URL")  # noqa: EM101 - caught by the caller
+    vary: VaryValues = tuple(
+        (str(name), None if value is None else str(value)) for name, value in record["vary"]
+    )
+    return Fetched(
+        url=str(record["final_url"]),
+        data=data,
+        content_type=record.get("content_type"),
+        etag=record.get("etag"),
+        last_modified=record.get("last_modified"),
+        max_age=record.get("max_age"),
+        vary=vary,
+    )
