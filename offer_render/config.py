@@ -20,7 +20,10 @@ BUNDLED_FONTS_DIR = (
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds the engine enforces on input and resources (SPEC 5). Every one is configurable."""
+    """Bounds the engine enforces on input and resources (README, "Bad and hostile input").
+
+    Every one is configurable.
+    """
 
     max_canvas: int = 4096
     """Largest canvas width and height in CSS px. Default: 4096."""

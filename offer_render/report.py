@@ -1,4 +1,7 @@
-"""Take a layout tree and the render's warnings; return the render report of SPEC 3 as JSON data."""
+"""Take a layout tree and the render's warnings; return the render report as JSON data.
+
+The README's "The render report" describes its fields.
+"""
 
 from __future__ import annotations
 

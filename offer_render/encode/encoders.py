@@ -60,7 +60,8 @@ JPEG_SUBSAMPLING = "4:2:0"
 the smallest file; coloured text edges are slightly softer than with 4:4:4."""
 
 JPEG_BACKGROUND = (255, 255, 255, 255)
-"""What transparent pixels are flattened onto for JPEG. Default: white, as SPEC 2 says."""
+"""What transparent pixels are flattened onto for JPEG. Default: white, what a browser
+shows behind a transparent page."""
 
 WEBP_QUALITY = 90
 """Lossy WebP quality. Default: 90, matching JPEG_QUALITY for sharp text."""

@@ -13,7 +13,7 @@ def normalize_locale(locale: str) -> str:
 
 
 def localize(value: object, locale: str, default_locale: str) -> str:
-    """Return the text of ``value`` for ``locale`` following the SPEC 1.3 chain.
+    """Return the text of ``value`` for ``locale`` by the README's lookup chain (Merge fields).
 
     Order: the exact locale (``pt-BR``; case and ``_``/``-`` do not matter), its
     language (``pt``), another region of that language (``pt-PT``, a user's

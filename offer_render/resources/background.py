@@ -27,7 +27,7 @@ from offer_render.resources.types import FittedBackground
 FIELD = "background_url"
 
 DECODERS = ["PNG", "JPEG", "WEBP", "GIF", "AVIF"]
-"""Pillow plugins a background may be decoded with (SPEC 5). Default: PNG, JPEG, WebP,
+"""Pillow plugins a background may be decoded with. Default: PNG, JPEG, WebP,
 GIF, AVIF; nothing else (no TIFF, BMP, PSD... with their larger attack surface)."""
 
 RESAMPLE = Image.Resampling.LANCZOS

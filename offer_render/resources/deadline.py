@@ -1,7 +1,7 @@
 """Carry one render's time budget to every fetch it makes: take seconds, give the time left.
 
 The offers service must not wait on a slow font host longer than its own deadline
-(SPEC 4); each fetch already has a total deadline of its own
+(README, "Deadlines"); each fetch already has a total deadline of its own
 (``Limits.fetch_timeout``), but a template with several fonts could add them up.
 :func:`render_deadline` sets a budget for everything fetched inside it, in this
 thread (a context variable, so threads do not share it); the fetcher cuts each

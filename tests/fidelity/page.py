@@ -1,6 +1,7 @@
 """Turn a template and its merged texts into the HTML page Chromium draws as the reference.
 
-Each rectangle becomes an absolutely positioned ``div`` with the CSS of SPEC 2.
+Each rectangle becomes an absolutely positioned ``div`` with the CSS of the README's
+"How a rectangle is drawn".
 Every bundled font is declared with ``@font-face`` under its own family name,
 generic families are replaced by the families the engine maps them to, and the
 engine's fallback families are appended, so Chromium picks from the same faces
