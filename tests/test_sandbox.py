@@ -216,3 +216,28 @@ def test_size_of_counts_shared_parts_each_time_and_stops_early() -> None:
     start = time.monotonic()
     assert size_of(doubled, limit=1000) > 1000
     assert time.monotonic() - start < 0.5
+
+
+# ---------------------------------------------------------------- the rewrite's hooks
+
+LOOP_COUNTER = (SANDBOX + "filter '_loop_guard' is the sandbox's own loop counter; its argument "
+                "must be a whole number of characters, 0 or more")
+
+
+@pytest.mark.parametrize("content", [
+    "{{ [1]|_loop_guard|list }}",
+    "{% for i in range(3)|_loop_guard(-1000000) %}{% endfor %}",
+])
+def test_a_template_cannot_name_the_rewrites_hooks(content: str) -> None:
+    assert refused_quickly(content).startswith("template syntax error: No filter named '_")
+
+
+@pytest.mark.parametrize("content", [
+    # A negative count would pay back printed characters: a 1 GB {% set %} block.
+    "{% set s = 'x' * 99999 %}{% set x %}{% for g in [[1] * 10000]|map('_loop_guard', -1000000) %}"
+    "{% for i in g %}{{ s }}{% endfor %}{% endfor %}{% endset %}{{ x|length }}",
+    "{% for g in [[1]]|map('_loop_guard', '1') %}{% for i in g %}{% endfor %}{% endfor %}",
+    "{% for g in [[1]]|map('_loop_guard', true) %}{% for i in g %}{% endfor %}{% endfor %}",
+])
+def test_the_loop_counter_refuses_a_count_from_the_template(content: str) -> None:
+    assert refused_quickly(content) == LOOP_COUNTER

@@ -352,6 +352,12 @@ def _counted(iterable: Iterable[Any], static_chars: int = 0) -> Iterator[Any]:
 
 
 def _loop_guard(value: Any, static_chars: int = 0) -> Iterator[Any]:
+    if type(static_chars) is not int or static_chars < 0:  # a template's own count
+        # A negative count would pay back printed characters and let a {% set %} block
+        # grow without bound; map('_loop_guard', ...) reaches this filter by name.
+        msg = ("filter '_loop_guard' is the sandbox's own loop counter; "
+               "its argument must be a whole number of characters, 0 or more")
+        raise SecurityError(msg)
     if isinstance(value, Undefined):
         return iter(value)  # records the name, as iterating it directly would
     return _counted(value, static_chars)
@@ -636,6 +642,10 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             tag = _NOT_AVAILABLE[type(node)]
             msg = f"'{{% {tag} %}}' is not available in offer templates"
             raise TemplateSyntaxError(msg, node.lineno, name, filename)
+        for hook in tree.find_all(nodes.Filter):
+            if hook.name == "_loop_guard":  # the rewrite's own, added below
+                msg = f"No filter named {hook.name!r}."  # as Jinja2 says for an unknown one
+                raise TemplateSyntaxError(msg, hook.lineno, name, filename)
         for loop in tree.find_all(nodes.For):
             static = sum(
                 len(data.data)
