@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from jinja2 import DictLoader, TemplateSyntaxError
 
 from offer_render.diagnostics import Diagnostics
-from offer_render.merge.sandbox import MAX_CONTENT_CHARS, size_of
+from offer_render.merge.sandbox import MAX_CONTENT_CHARS, SandboxEnvironment, running, size_of
 from tests.test_merge import one, refused
 
 HANG_GUARD = 2.0
@@ -218,6 +219,14 @@ def test_size_of_counts_shared_parts_each_time_and_stops_early() -> None:
     assert time.monotonic() - start < 0.5
 
 
+def test_a_constant_literal_nested_past_the_limit_is_refused() -> None:
+    # Refused like any other literal, even where the compiler could fold it to a constant.
+    content = "{{ " + "[" * 60 + "1" + "]" * 60 + "|length }}"
+    assert refused_quickly(content).startswith(
+        SANDBOX + "a list, tuple or dict would be larger than 100000 characters or items "
+                  "(or nested more than 50 deep)")
+
+
 # ---------------------------------------------------------------- the rewrite's hooks
 
 LOOP_COUNTER = (SANDBOX + "filter '_loop_guard' is the sandbox's own loop counter; its argument "
@@ -227,6 +236,9 @@ LOOP_COUNTER = (SANDBOX + "filter '_loop_guard' is the sandbox's own loop counte
 @pytest.mark.parametrize("content", [
     "{{ [1]|_loop_guard|list }}",
     "{% for i in range(3)|_loop_guard(-1000000) %}{% endfor %}",
+    "{{ ('a', 'b')|_concat_guard }}",
+    "{{ [1]|_literal_guard }}",
+    "{% filter _concat_guard %}x{% endfilter %}",
 ])
 def test_a_template_cannot_name_the_rewrites_hooks(content: str) -> None:
     assert refused_quickly(content).startswith("template syntax error: No filter named '_")
@@ -241,3 +253,38 @@ def test_a_template_cannot_name_the_rewrites_hooks(content: str) -> None:
 ])
 def test_the_loop_counter_refuses_a_count_from_the_template(content: str) -> None:
     assert refused_quickly(content) == LOOP_COUNTER
+
+
+def test_hooks_reached_by_name_at_run_time_only_count_and_check() -> None:
+    assert one("{{ [('a', 'b')]|map('_concat_guard')|list }} "
+               "{{ [[1, 2]]|map('_literal_guard')|list }} "
+               "{% for g in [[1, 2]]|map('_loop_guard') %}{{ g|list }}{% endfor %}"
+               ) == "['ab'] [[1, 2]] [1, 2]"
+
+
+def counts(content: str, **variables: Any) -> tuple[str, int, int]:
+    """Render ``content`` in a bare sandbox; return the text, steps and printed characters."""
+    template = SandboxEnvironment().from_string(content)
+    with running() as budget:
+        text = template.render(**variables)
+    return text, budget.steps, budget.printed
+
+
+def test_each_loop_iteration_counts_once_with_its_fixed_text() -> None:
+    # range() is one call; each of the 3 iterations one step and 2 characters of "ab".
+    assert counts("{% for i in range(3) %}ab{% endfor %}") == ("ababab", 4, 6)
+
+
+def test_a_tree_from_parse_is_rewritten_too() -> None:
+    env = SandboxEnvironment()
+    with pytest.raises(TemplateSyntaxError, match=r"'\{% include %\}' is not available"):
+        env.from_string(env.parse("{% include 'x' %}"))
+    template = env.from_string(env.parse("{% for i in [1, 2] %}{% endfor %}"))
+    with running() as budget:
+        template.render()
+    assert budget.steps == 2
+
+
+def test_a_loader_is_refused() -> None:
+    with pytest.raises(ValueError, match="compiles strings only; a loader is not supported"):
+        SandboxEnvironment(loader=DictLoader({}))
