@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import time
 import uuid
 from datetime import date
 from typing import Any
 
 import pytest
+from jinja2 import (
+    DictLoader,
+    TemplateSyntaxError,
+    pass_context,
+    pass_environment,
+    pass_eval_context,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import LoopContext
 
 from offer_render.diagnostics import Diagnostics
-from offer_render.merge.sandbox import MAX_CONTENT_CHARS, size_of
+from offer_render.merge.policy import is_engine_object
+from offer_render.merge.sandbox import MAX_CONTENT_CHARS, SandboxEnvironment, running, size_of
 from tests.test_merge import one, refused
 
 HANG_GUARD = 2.0
@@ -216,3 +227,175 @@ def test_size_of_counts_shared_parts_each_time_and_stops_early() -> None:
     start = time.monotonic()
     assert size_of(doubled, limit=1000) > 1000
     assert time.monotonic() - start < 0.5
+
+
+def test_a_constant_literal_nested_past_the_limit_is_refused() -> None:
+    # Refused like any other literal, even where the compiler could fold it to a constant.
+    content = "{{ " + "[" * 60 + "1" + "]" * 60 + "|length }}"
+    assert refused_quickly(content).startswith(
+        SANDBOX + "a list, tuple or dict would be larger than 100000 characters or items "
+                  "(or nested more than 50 deep)")
+
+
+# ---------------------------------------------------------------- the rewrite's hooks
+
+LOOP_COUNTER = (SANDBOX + "filter '_loop_guard' is the sandbox's own loop counter; its argument "
+                "must be a whole number of characters, 0 or more")
+
+
+@pytest.mark.parametrize("content", [
+    "{{ [1]|_loop_guard|list }}",
+    "{% for i in range(3)|_loop_guard(-1000000) %}{% endfor %}",
+    "{{ ('a', 'b')|_concat_guard }}",
+    "{{ [1]|_literal_guard }}",
+    "{% filter _concat_guard %}x{% endfilter %}",
+])
+def test_a_template_cannot_name_the_rewrites_hooks(content: str) -> None:
+    assert refused_quickly(content).startswith("template syntax error: No filter named '_")
+
+
+@pytest.mark.parametrize("content", [
+    # A negative count would pay back printed characters: a 1 GB {% set %} block.
+    "{% set s = 'x' * 99999 %}{% set x %}{% for g in [[1] * 10000]|map('_loop_guard', -1000000) %}"
+    "{% for i in g %}{{ s }}{% endfor %}{% endfor %}{% endset %}{{ x|length }}",
+    "{% for g in [[1]]|map('_loop_guard', '1') %}{% for i in g %}{% endfor %}{% endfor %}",
+    "{% for g in [[1]]|map('_loop_guard', true) %}{% for i in g %}{% endfor %}{% endfor %}",
+])
+def test_the_loop_counter_refuses_a_count_from_the_template(content: str) -> None:
+    assert refused_quickly(content) == LOOP_COUNTER
+
+
+def test_hooks_reached_by_name_at_run_time_only_count_and_check() -> None:
+    assert one("{{ [('a', 'b')]|map('_concat_guard')|list }} "
+               "{{ [[1, 2]]|map('_literal_guard')|list }} "
+               "{% for g in [[1, 2]]|map('_loop_guard') %}{{ g|list }}{% endfor %}"
+               ) == "['ab'] [[1, 2]] [1, 2]"
+
+
+def counts(content: str, **variables: Any) -> tuple[str, int, int]:
+    """Render ``content`` in a bare sandbox; return the text, steps and printed characters."""
+    template = SandboxEnvironment().from_string(content)
+    with running() as budget:
+        text = template.render(**variables)
+    return text, budget.steps, budget.printed
+
+
+def test_each_loop_iteration_counts_once_with_its_fixed_text() -> None:
+    # range() is one call; each of the 3 iterations one step and 2 characters of "ab".
+    assert counts("{% for i in range(3) %}ab{% endfor %}") == ("ababab", 4, 6)
+
+
+def test_a_tree_from_parse_is_rewritten_too() -> None:
+    env = SandboxEnvironment()
+    with pytest.raises(TemplateSyntaxError, match=r"'\{% include %\}' is not available"):
+        env.from_string(env.parse("{% include 'x' %}"))
+    template = env.from_string(env.parse("{% for i in [1, 2] %}{% endfor %}"))
+    with running() as budget:
+        template.render()
+    assert budget.steps == 2
+
+
+def test_a_loader_is_refused() -> None:
+    with pytest.raises(ValueError, match="compiles strings only; a loader is not supported"):
+        SandboxEnvironment(loader=DictLoader({}))
+
+
+# ---------------------------------------------------------------- Jinja2 internals relied on
+# The sandbox overrides a few SandboxedEnvironment methods and uses one class that Jinja2 does
+# not document (offer_render/merge/sandbox.py lists them). Each test below checks one of them
+# and, if a Jinja2 release changed it, says which and what it breaks.
+
+JINJA2 = f"Jinja2 {importlib.metadata.version('jinja2')}"
+PIN = "keep Jinja2 below this release in pyproject.toml or port offer_render/merge/sandbox.py"
+
+
+def counts_or_fail(problem: str, content: str, **variables: Any) -> tuple[str, int, int]:
+    """Return :func:`counts`, or fail with ``problem`` and the error if rendering fails."""
+    try:
+        return counts(content, **variables)
+    except Exception as e:  # noqa: BLE001 - any failure here means the internal changed
+        pytest.fail(f"{problem} ({type(e).__name__}: {e})")
+
+
+def test_jinja2_calls_go_through_sandbox_call() -> None:
+    seen: list[tuple[Any, ...]] = []
+
+    def keep(*args: Any, **kwargs: Any) -> str:
+        seen.append((*args, kwargs))
+        return ""
+
+    problem = (f"{JINJA2} no longer makes template calls through "
+               "SandboxedEnvironment.call(context, obj, *args, **kwargs), where the sandbox "
+               f"counts calls and their nesting (MAX_STEPS, MAX_DEPTH): {PIN}")
+    _, steps, _ = counts_or_fail(problem, "{{ keep(1, k=2) }}", keep=keep)
+    assert seen == [(1, {"k": 2})], problem
+    assert steps == 1, problem
+
+
+def test_jinja2_attribute_lookups_go_through_sandbox_getattr() -> None:
+    problem = (f"{JINJA2} no longer looks up a.b through SandboxedEnvironment.getattr(obj, "
+               f"name), where the sandbox lets offer data named like a dict method win: {PIN}")
+    text, _, _ = counts_or_fail(problem, "{{ d.copy }}", d={"copy": "data"})
+    assert text == "data", problem
+
+
+def test_jinja2_asks_wrap_str_format_before_handing_out_str_format() -> None:
+    template = SandboxEnvironment().from_string("{{ '{:>9}'.format(1) }}")
+    try:
+        text = template.render()
+    except SecurityError as e:
+        message = str(e)
+    else:
+        pytest.fail(
+            f"{JINJA2} gave a template str.format ({text!r}): it no longer asks "
+            "SandboxedEnvironment.wrap_str_format(value) before is_safe_attribute, and a "
+            f"format width allocates at will: {PIN}")
+    assert message == "access to attribute 'format' of a 'str' value is not allowed"
+
+
+LOOP_PROBLEM = ("which SandboxEnvironment.call looks for to count the iterations of a "
+                f"recursive loop(children): {PIN}")
+
+
+def test_jinja2_loop_variable_is_a_loop_context() -> None:
+    seen: list[object] = []
+    counts("{% for x in [1] %}{{ keep(loop) }}{% endfor %}", keep=seen.append)
+    kind = f"{type(seen[0]).__module__}.{type(seen[0]).__name__}"
+    assert isinstance(seen[0], LoopContext), (
+        f"{JINJA2}'s loop variable is a {kind}, not jinja2.runtime.LoopContext, {LOOP_PROBLEM}")
+
+
+def test_recursive_loop_iterations_are_counted() -> None:
+    # 2 outer iterations, 1 call of loop(x), 2 inner iterations (3 steps if they went uncounted)
+    content = ("{% for x in [[1, 2], 3] recursive %}{% if x is iterable %}{{ loop(x) }}"
+               "{% else %}{{ x }}{% endif %}{% endfor %}")
+    assert counts(content) == ("123", 5, 0), (
+        f"{JINJA2} calls a recursive loop other than through a jinja2.runtime.LoopContext, "
+        f"{LOOP_PROBLEM}")
+
+
+def test_jinja2_engine_objects_are_defined_in_the_jinja2_package() -> None:
+    seen: list[object] = []
+    counts("{% for x in [1] %}{{ keep(loop) }}{% endfor %}{{ keep(self) }}"
+           "{{ keep(namespace()) }}{{ keep(cycler(1)) }}{{ keep(joiner()) }}", keep=seen.append)
+    outside = [f"{type(o).__module__}.{type(o).__name__}" for o in seen if not is_engine_object(o)]
+    assert len(seen) == 5
+    assert not outside, (
+        f"{JINJA2} defines {outside} outside the jinja2 package; the sandbox tells engine "
+        "objects (never printed) by their class's module: update "
+        "offer_render.merge.policy.is_engine_object")
+
+
+def test_jinja2_passes_its_argument_to_a_wrapped_filter() -> None:
+    env = SandboxEnvironment()
+    env.add_filter("ctx", pass_context(lambda c, v: type(c).__name__))
+    env.add_filter("evc", pass_eval_context(lambda c, v: type(c).__name__))
+    env.add_filter("envt", pass_environment(lambda c, v: type(c).__name__))
+    problem = (f"{JINJA2} no longer passes the context, eval context or environment to a "
+               "filter wrapped with functools.wraps (which copies the function's attributes, "
+               f"where Jinja2's pass_context marks it): {PIN}")
+    try:
+        text = env.from_string("{{ x|ctx }} {{ 1|evc }} {{ 1|envt }}").render(x=1)
+    except TypeError as e:
+        pytest.fail(f"{problem} ({e})")
+    assert text == "Context EvalContext SandboxEnvironment", problem
