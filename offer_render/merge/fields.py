@@ -319,11 +319,8 @@ class _PathIndex:
             self._walk(child, sub, depth + 1)
 
     def name_of(self, obj: object, name: str | None) -> str:
-        """Return the dotted placeholder for attribute ``name`` of ``obj`` (missing = a name)."""
-        from jinja2.utils import missing
-
+        """Return the dotted placeholder for attribute ``name`` of ``obj`` (a bare name when
+        ``obj`` is no container of the variables, Jinja2's missing sentinel included)."""
         label = name if name is not None else "?"
-        if obj is missing:
-            return label
         base = self._paths.get(id(obj))
         return f"{base}.{label}" if base else label
