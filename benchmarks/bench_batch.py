@@ -46,7 +46,7 @@ def rate(offers_path: Path, out_dir: Path, jobs: int) -> float:
     """Return images per second of one fresh batch run with ``jobs`` local workers."""
     policy = NetworkPolicy(offline=True, allow_local_files=True, base_dir=EXAMPLES)
     options = BatchOptions(offers=offers_path, out_dir=out_dir, jobs=jobs, progress="none",
-                           config=RendererConfig(network=policy))
+                           config=RendererConfig(network=policy), allow_local_files=True)
     start = time.perf_counter()
     summary = run_batch(options)
     seconds = time.perf_counter() - start

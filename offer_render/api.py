@@ -21,6 +21,7 @@ from offer_render.diagnostics import Diagnostics, RenderWarning
 from offer_render.encode import encode_composition, normalize_format
 from offer_render.errors import InvalidInputError
 from offer_render.layout import layout_template
+from offer_render.locales import check_locale, parse_locale_list
 from offer_render.merge import merge_texts
 from offer_render.raster import compose
 from offer_render.raster.freetype import require_raqm
@@ -117,10 +118,9 @@ class Renderer:
         options are those of :meth:`render`; ``deadline`` covers all the locales. The
         first locale that fails raises, and nothing is returned.
         """
-        if isinstance(locales, str) or not locales or not all(
-            isinstance(loc, str) and loc.strip() for loc in locales
-        ):
-            raise InvalidInputError([("locales", "must be a non-empty list of locale names")])
+        if isinstance(locales, str):
+            raise InvalidInputError([("locales", "must be a list of locale names, not text")])
+        checked = parse_locale_list(list(locales), "locales")
         fmt = normalize_format(format)
         with render_deadline(check_deadline(deadline, self.config.render_deadline)):
             prepared = self._prepare(template, offer, scale=scale, strict=strict)
@@ -129,7 +129,7 @@ class Renderer:
                     self._paint(prepared, locale=loc, context=context, collections=collections),
                     fmt, quality,
                 )
-                for loc in dict.fromkeys(locales)
+                for loc in checked
             }
 
     def paint(
@@ -179,7 +179,8 @@ class Renderer:
         """Merge, gather resources, lay out and draw one locale of ``prepared``."""
         limits = self.config.limits
         diag = Diagnostics(strict=prepared.strict, warnings=list(prepared.warnings))
-        locale = locale or self.config.default_locale
+        locale = check_locale(locale, "locale") if locale is not None else (
+            self.config.default_locale)
         tmpl = prepared.template
         texts = merge_texts(
             tmpl, prepared.offer, locale=locale, default_locale=self.config.default_locale,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 
 
 class OfferRenderError(Exception):
@@ -29,6 +30,14 @@ class InvalidInputError(OfferRenderError):
         parts = (f"{path}: {msg}" if path else msg for path, msg in self.problems)
         super().__init__("; ".join(parts))
 
+    def renamed(self, rename: Callable[[str], str]) -> InvalidInputError:
+        """Return the same problems with every path passed through ``rename``.
+
+        The library names fields as its callers pass them (``jobs``, ``locales[1]``);
+        the command line renames them to its flags (``--jobs``) before printing.
+        """
+        return InvalidInputError([(rename(path), msg) for path, msg in self.problems])
+
 
 class ResourceError(OfferRenderError):
     """Report a resource (stylesheet, font, background) that could not be had or decoded.
@@ -54,3 +63,30 @@ class RenderError(OfferRenderError):
     """Report a failure while drawing or encoding an image."""
 
     exit_code = 1
+
+
+class WriteError(OfferRenderError, OSError):
+    """Report a file that could not be written: ``cannot write PATH: No space left on device``.
+
+    Also an OSError carrying the original ``errno``, ``strerror`` and the path as
+    ``filename``, so code that treats a failed write as an OSError (the download
+    cache, which skips a write it cannot make) keeps working. Exit code 1: the
+    input was fine, the machine could not take the output.
+    """
+
+    exit_code = 1
+
+    def __init__(self, path: str | os.PathLike[str], error: OSError) -> None:
+        reason = error.strerror or str(error) or type(error).__name__
+        OSError.__init__(self, error.errno, reason, os.fspath(path))
+
+    def __str__(self) -> str:
+        return f"cannot write {self.filename}: {self.strerror}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as the constructor's arguments (OSError's own reduce passes errno first)."""
+        return (_rebuild_write_error, (self.filename, self.errno, self.strerror))
+
+
+def _rebuild_write_error(path: str, errno: int | None, strerror: str) -> WriteError:
+    return WriteError(path, OSError(errno, strerror))

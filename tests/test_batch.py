@@ -46,9 +46,10 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def local_options(offers: Path, out: Path, **kw: object) -> BatchOptions:
-    policy = NetworkPolicy(allow_local_files=True, base_dir=offers.parent)
+    """Return options for offers whose backgrounds are local files beside ``offers``."""
+    policy = NetworkPolicy(base_dir=offers.parent)
     return BatchOptions(offers=offers, out_dir=out, config=RendererConfig(network=policy),
-                        progress="none", **kw)  # type: ignore[arg-type]
+                        progress="none", allow_local_files=True, **kw)  # type: ignore[arg-type]
 
 
 def test_thousand_offers_ten_broken_then_resume_then_one_change(tmp_path: Path) -> None:
@@ -60,7 +61,8 @@ def test_thousand_offers_ten_broken_then_resume_then_one_change(tmp_path: Path) 
     out = tmp_path / "out"
 
     start = time.monotonic()
-    done = run_cli("batch", str(offers), "--out", str(out), "--jobs", "2", cwd=tmp_path)
+    done = run_cli("batch", str(offers), "--out", str(out), "--jobs", "2",
+                   "--allow-local-files", cwd=tmp_path)
     first_run = time.monotonic() - start
     assert done.returncode == 3, done.stderr
     assert "10 of 1000 items failed" in done.stderr
@@ -90,7 +92,8 @@ def test_thousand_offers_ten_broken_then_resume_then_one_change(tmp_path: Path) 
     assert temp_files(out) == []
 
     # a re-run renders nothing
-    again = run_cli("batch", str(offers), "--out", str(out), "--jobs", "2", cwd=tmp_path)
+    again = run_cli("batch", str(offers), "--out", str(out), "--jobs", "2",
+                    "--allow-local-files", cwd=tmp_path)
     assert again.returncode == 3
     second = read_manifest(out / "manifest.jsonl")[-1000:]
     assert len(second) == 1000
@@ -107,7 +110,7 @@ def test_thousand_offers_ten_broken_then_resume_then_one_change(tmp_path: Path) 
     lines[10] = json.dumps(changed)
     offers.write_text("\n".join(lines) + "\n")
     third_run = run_cli("batch", str(offers), "--out", str(out), "--jobs", "2", "--quiet",
-                        cwd=tmp_path)
+                        "--allow-local-files", cwd=tmp_path)
     assert third_run.returncode == 3
     assert third_run.stderr.count("\n") == 1  # --quiet: only the failure line
     third = read_manifest(out / "manifest.jsonl")[-1000:]
@@ -141,7 +144,7 @@ def test_locales_name_outputs_and_render_each_language(tmp_path: Path) -> None:
     write_offers(offers, 3)
     out = tmp_path / "out"
     done = run_cli("batch", str(offers), "--out", str(out), "--locales", "en,pl", "--format",
-                   "jpeg", "--jobs", "1", cwd=tmp_path)
+                   "JPEG", "--jobs", "1", "--allow-local-files", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "6 items: 6 rendered" in done.stdout
     names = sorted(outputs(out))
@@ -178,10 +181,11 @@ def test_killed_midway_then_resumed_gives_the_uninterrupted_output(
     write_offers(offers, ITEMS, broken_every=300, width=400, height=300)
     reference, resumed = tmp_path / "reference", tmp_path / "resumed"
     assert run_cli("batch", str(offers), "--out", str(reference), "--jobs", "2", "--quiet",
-                   cwd=tmp_path).returncode == 3
+                   "--allow-local-files", cwd=tmp_path).returncode == 3
 
     env = {**os.environ, "OFFER_RENDER_DEBUG": ""}
-    proc = subprocess.Popen([*CLI, "batch", str(offers), "--out", str(resumed), "--jobs", "2"],
+    proc = subprocess.Popen([*CLI, "batch", str(offers), "--out", str(resumed), "--jobs", "2",
+                             "--allow-local-files"],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     manifest = resumed / "manifest.jsonl"
@@ -207,7 +211,8 @@ def test_killed_midway_then_resumed_gives_the_uninterrupted_output(
     interrupted = len(manifest.read_bytes().splitlines())
     assert 0 < interrupted < ITEMS
 
-    done = run_cli("batch", str(offers), "--out", str(resumed), "--jobs", "2", cwd=tmp_path)
+    done = run_cli("batch", str(offers), "--out", str(resumed), "--jobs", "2",
+                   "--allow-local-files", cwd=tmp_path)
     assert done.returncode == 3, done.stderr
     assert temp_files(resumed) == []
     ref_images, got_images = outputs(reference), outputs(resumed)
@@ -236,8 +241,10 @@ def test_web_fonts_are_fetched_once_and_hashed(http_server: LocalServer, tmp_pat
     before = len(log)
     policy = NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"}))
     out = tmp_path / "out"
+    # no disk cache: an earlier test of this session may have stored the stylesheet there
+    config = RendererConfig(network=policy, cache_dir=None)
     summary = run_batch(BatchOptions(offers=offers, out_dir=out, jobs=1, progress="none",
-                                     config=RendererConfig(network=policy)))
+                                     config=config))
     assert summary.ok == 6
     fetched = log[before:]
     assert fetched.count("/fonts/raleway.css") == 1
@@ -395,8 +402,9 @@ def test_output_names_are_one_safe_file_name(oid: str, locale: str | None, name:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--locales", "en,../x"], "--locales: not a locale"),
-    (["--format", "bmp"], "format: must be one of"),
+    (["--locales", "en,../x"], "--locales: '../x' is not a locale name"),
+    (["--locales", ","], "--locales: give at least one locale name"),
+    (["--format", "bmp"], "Invalid value for '--format': 'bmp' is not one of 'png', 'jpeg'"),
     (["--scheduler", "tcp://x:1"], "--scheduler needs --executor dask"),
     (["--executor", "dask"], "needs a scheduler address"),
 ])
@@ -427,3 +435,103 @@ def test_a_pretty_printed_json_file_is_refused_with_a_hint(tmp_path: Path) -> No
     assert done.returncode == 2
     assert "one JSON document, not JSON Lines" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_templates_may_not_read_local_files_unless_allowed(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    write_offers(offers, 1)  # writes bg.png beside the offers file
+    lines = [small_offer(1, background=(tmp_path / "bg.png").as_uri()),
+             small_offer(2, background="bg.png"), small_offer(3)]
+    offers.write_text("".join(json.dumps(o) + "\n" for o in lines))
+    out = tmp_path / "out"
+    done = run_cli("batch", str(offers), "--out", str(out), "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    records = {r["offer_id"]: r for r in read_manifest(out / "manifest.jsonl")}
+    for oid in ("offer-0001", "offer-0002"):
+        assert records[oid]["status"] == "error"
+        assert "local files are not allowed by the network policy" in records[oid]["error"]
+        assert "background_url" in records[oid]["error"]
+    assert records["offer-0003"]["status"] == "ok"
+    assert sorted(outputs(out)) == ["offer-0003.png"]
+
+    allowed = run_cli("batch", str(offers), "--out", str(out), "--jobs", "1",
+                      "--allow-local-files", cwd=tmp_path)
+    assert allowed.returncode == 0, allowed.stderr
+    assert sorted(outputs(out)) == ["offer-0001.png", "offer-0002.png", "offer-0003.png"]
+
+
+def test_the_operators_template_is_read_but_its_local_urls_are_not(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    write_offers(offers, 2)
+    template = small_offer(0, background="bg.png")["image_template"]
+    (tmp_path / "t.json").write_text(json.dumps(template))
+    out = tmp_path / "out"
+    done = run_cli("batch", str(offers), "--out", str(out), "--template", "t.json", "--jobs", "1",
+                   "--quiet", cwd=tmp_path)
+    assert done.returncode == 3
+    errors = [r["error"] for r in read_manifest(out / "manifest.jsonl")]
+    assert len(errors) == 2
+    assert all("bg.png: local files are not allowed by the network policy" in e for e in errors)
+    # the library's default is the same: BatchOptions refuses local files unless told
+    policy = NetworkPolicy(allow_local_files=True, base_dir=tmp_path)
+    summary = run_batch(BatchOptions(offers=offers, out_dir=tmp_path / "lib", template=template,
+                                     jobs=1, progress="none",
+                                     config=RendererConfig(network=policy)))
+    assert (summary.ok, summary.error) == (0, 2)
+    allowed = run_batch(BatchOptions(offers=offers, out_dir=tmp_path / "lib", template=template,
+                                     jobs=1, progress="none", allow_local_files=True,
+                                     config=RendererConfig(network=policy)))
+    assert (allowed.ok, allowed.error) == (2, 0)
+
+
+def test_an_output_name_the_disk_refuses_fails_that_item_only(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    long_id = small_offer(1)
+    long_id["id"] = "x" * 300  # a 304-byte file name: more than NAME_MAX (255)
+    offers.write_text(json.dumps(long_id) + "\n" + json.dumps(small_offer(2)) + "\n")
+    out = tmp_path / "out"
+    summary = run_batch(local_options(offers, out, jobs=1))
+    assert (summary.ok, summary.error) == (1, 1)
+    records = {r["line"]: r for r in read_manifest(out / "manifest.jsonl")}
+    assert records[1]["status"] == "error"
+    assert records[1]["error"].startswith(f"cannot write {out / ('x' * 300)}.png: ")
+    assert "File name too long" in records[1]["error"]
+    assert records[2]["status"] == "ok"
+    assert temp_files(out) == []
+
+
+def test_library_errors_name_fields_the_cli_names_flags(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    write_offers(offers, 1)
+    for kw, field in (({"jobs": -1}, "jobs"), ({"locales": ("en", "e/n")}, "locales[1]"),
+                      ({"executor": "ssh"}, "executor"), ({"locales": ()}, "locales")):
+        with pytest.raises(InvalidInputError) as info:
+            run_batch(local_options(offers, tmp_path / "out", **kw))
+        assert info.value.problems[0][0] == field
+    done = run_cli("batch", str(offers), "--out", str(tmp_path / "out"), "--executor", "dask",
+                   cwd=tmp_path)
+    assert done.returncode == 2
+    assert "offer-render: error: --scheduler: the dask executor needs a scheduler address" in (
+        done.stderr)
+
+
+def test_group_quiet_silences_progress_and_verbose_logs_the_plan(tmp_path: Path) -> None:
+    offers = tmp_path / "offers.jsonl"
+    write_offers(offers, 1)
+    plain = run_cli("batch", str(offers), "--out", str(tmp_path / "a"), "--jobs", "1",
+                    "--allow-local-files", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.startswith("1 item: 1 rendered, 0 up to date, 0 failed in ")
+    assert plain.stderr.startswith("offer-render batch: 1/1 (100%)")  # the last progress line
+    done = subprocess.run([*CLI, "-q", "batch", str(offers), "--out", str(tmp_path / "b"),
+                           "--jobs", "1", "--allow-local-files"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    assert done.stderr == ""
+    assert done.stdout.startswith("1 item: 1 rendered")
+    loud = subprocess.run([*CLI, "-v", "batch", str(offers), "--out", str(tmp_path / "c"),
+                           "--jobs", "1", "--quiet"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert loud.returncode == 3  # local files refused: the background offer fails
+    assert ("offer-render: info: batch plan: items 1, executor local, workers 1, local files "
+            "refused") in loud.stderr

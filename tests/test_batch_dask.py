@@ -27,9 +27,9 @@ def cluster() -> Iterator[Any]:
 
 
 def options(offers: Path, out: Path, **kw: Any) -> BatchOptions:
-    policy = NetworkPolicy(allow_local_files=True, base_dir=offers.parent)
+    policy = NetworkPolicy(base_dir=offers.parent)  # backgrounds are files beside the offers
     return BatchOptions(offers=offers, out_dir=out, config=RendererConfig(network=policy),
-                        progress="none", **kw)
+                        progress="none", allow_local_files=True, **kw)
 
 
 def test_dask_gives_the_local_manifest_and_bytes(cluster: Any, tmp_path: Path) -> None:

@@ -111,7 +111,8 @@ def test_a_locale_named_twice_renders_once() -> None:
 @pytest.mark.parametrize(("kwargs", "path"), [
     ({"locales": []}, "locales"),
     ({"locales": "en,pl"}, "locales"),
-    ({"locales": ["en", ""]}, "locales"),
+    ({"locales": ["en", ""]}, "locales[1]"),
+    ({"locales": ["en", "../x"]}, "locales[1]"),
 ])
 def test_bad_locales_argument(kwargs: dict[str, Any], path: str) -> None:
     with pytest.raises(InvalidInputError) as err:
@@ -192,9 +193,8 @@ def test_cli_single_locale_still_writes_one_file(files: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--locale", "en", "--locales", "en,pl"], "--locale and --locales cannot be used together"),
-    (["--locales", " , "], "--locales needs comma-separated locale names"),
-    (["--locales", "en,../../x"], "--locales needs comma-separated locale names such as "
-                                  "en,pl,pt-BR: '../../x'"),
+    (["--locales", " , "], "--locales: give at least one locale name, such as en, pl or pt-BR"),
+    (["--locales", "en,../../x"], "--locales: '../../x' is not a locale name: BCP 47 wants"),
 ])
 def test_cli_bad_locales_are_usage_errors(files: Path, args: list[str], message: str) -> None:
     done = run("render", "t.json", "--offer", "o.json", *args, "-o", "x.png", cwd=files)

@@ -14,7 +14,6 @@ from PIL import Image
 
 from offer_render.api import Painted, Renderer
 from offer_render.config import NetworkPolicy, RendererConfig
-from offer_render.errors import InvalidInputError
 from offer_render.preview import build_sheet, compose_sheet, draw_overlay
 from offer_render.preview.overlay import (
     BASELINE,
@@ -24,7 +23,7 @@ from offer_render.preview.overlay import (
     PADDING,
     pixel_box,
 )
-from offer_render.preview.samples import Sample, offer_locales, parse_locales
+from offer_render.preview.samples import Sample, offer_locales
 from offer_render.preview.sheet import LABEL_SIZE, MARGIN
 
 REPO = Path(__file__).resolve().parents[1]
@@ -187,15 +186,9 @@ def test_sheet_cells_show_transparency_on_a_checkerboard() -> None:
     assert colours == {(255, 255, 255), (0xD8, 0xD8, 0xD8)}
 
 
-def test_locales_come_from_the_offers_or_the_option() -> None:
+def test_locales_come_from_the_offers() -> None:
     assert offer_locales([{"name": {"en": "a", "pl": "b"}, "description": {"de": "c"}}, None]) == [
         "en", "pl", "de"]
-    assert parse_locales(" en, pl ,en") == ["en", "pl"]
-    assert parse_locales(None) is None
-    with pytest.raises(InvalidInputError, match="--locales"):
-        parse_locales(",")
-    with pytest.raises(InvalidInputError, match="not a locale"):
-        parse_locales("en,../x")
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -233,7 +226,8 @@ def test_preview_of_a_bare_template_and_default_locale(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "needle"), [
     (["missing.json"], "missing.json: file not found"),
-    (["t.json", "--locales", ","], "--locales: must list locales"),
+    (["t.json", "--locales", ","], "--locales: give at least one locale name"),
+    (["t.json", "--locales", "en,p/l"], "--locales: 'p/l' is not a locale name"),
     (["t.json", "--scale", "9"], "scale: must be greater than 0"),
     (["t.json", "--columns", "0"], "--columns"),
 ])

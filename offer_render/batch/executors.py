@@ -174,7 +174,8 @@ class PoolRunner:
         try:
             self._pool.submit(run_pool_chunk, []).result()
         except cf.process.BrokenProcessPool:
-            msg = "batch worker processes die on start; run with --jobs 1 to see why"
+            msg = ("batch worker processes die on start; render with one job (no worker "
+                   "processes) to see why")
             raise RenderError(msg) from None
 
     def close(self, *, cancel: bool) -> None:
@@ -268,7 +269,7 @@ def import_distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise InvalidInputError([("--executor", DASK_INSTALL_HINT)]) from None
+        raise InvalidInputError([("executor", DASK_INSTALL_HINT)]) from None
     return distributed
 
 

@@ -2,9 +2,11 @@
 
 One JSON object per line and item, appended as the batch goes:
 ``offer_id, locale, line, path, sha256, input_hash, status, error, warnings, ms, run,
-stale``. Every append writes whole lines, then flushes and fsyncs, so after a crash
-or a kill the file holds complete lines, plus at most one partial last line, which
-:func:`open_manifest` cuts off before appending again. A later record for the same
+stale``. Every append writes whole lines, then fsyncs, so after a crash or a kill
+the file holds complete lines, plus at most one partial last line, which
+:func:`open_manifest` cuts off before appending again. An append the disk cannot
+take (full) is undone: the file is cut back to where it ended, and
+:class:`~offer_render.errors.WriteError` is raised. A later record for the same
 (offer id, locale) supersedes earlier ones. When a run opens a manifest holding more
 than :data:`COMPACT_RATIO` lines per item, it first rewrites it (atomically, under
 the lock) with only the latest record of each item, so re-runs do not grow it
@@ -21,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from offer_render.errors import InvalidInputError
+from offer_render.errors import InvalidInputError, WriteError
 
 try:
     import fcntl
@@ -88,13 +90,31 @@ class Manifest:
         """Latest earlier record per (offer id, locale)."""
 
     def append(self, records: Iterable[Record]) -> None:
-        """Append whole lines for ``records``, then flush and fsync."""
+        """Append whole lines for ``records``, then fsync; all of them or, on a failure, none.
+
+        The bytes go straight to the file descriptor (no buffer that could flush half
+        a line later). When a write or the fsync fails (a full disk), the file is cut
+        back to its previous end and WriteError is raised naming the manifest.
+        """
         data = b"".join(r.to_json() for r in records)
         if not data:
             return
-        self._fh.write(data)
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        fd = self._fh.fileno()
+        try:
+            end = os.fstat(fd).st_size
+        except OSError as exc:
+            raise WriteError(self.path, exc) from None
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, end)
+                os.lseek(fd, end, os.SEEK_SET)  # a compacted manifest is not in append mode
+                os.fsync(fd)
+            raise WriteError(self.path, exc) from None
 
     def close(self) -> None:
         """Release the lock and close the file."""
@@ -106,10 +126,14 @@ def open_manifest(path: Path) -> Manifest:
 
     Reads the records already there, cutting a partial last line (a run killed
     mid-write) so the file again ends with a complete line. Raises
-    InvalidInputError when another batch holds the lock.
+    InvalidInputError when another batch holds the lock, WriteError when the file
+    cannot be created or opened for writing.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fh: BinaryIO = path.open("a+b")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh: BinaryIO = path.open("a+b")
+    except OSError as exc:
+        raise WriteError(path, exc) from None
     try:
         _lock(fh, path)
         previous, lines = _read_and_repair(fh)
@@ -129,7 +153,10 @@ def _compacted(path: Path, fh: BinaryIO, latest: dict[Any, Record]) -> BinaryIO:
     slip in between. On any OS error the old file is kept and returned.
     """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.compact.tmp")
-    new = tmp.open("w+b")
+    try:
+        new = tmp.open("w+b")
+    except OSError:
+        return fh
     try:
         _lock(new, path)
         records = list(latest.values())
@@ -139,7 +166,8 @@ def _compacted(path: Path, fh: BinaryIO, latest: dict[Any, Record]) -> BinaryIO:
         os.fsync(new.fileno())
         os.replace(tmp, path)
     except OSError:
-        new.close()
+        with contextlib.suppress(OSError):  # closing flushes what a full disk refused
+            new.close()
         tmp.unlink(missing_ok=True)
         return fh
     fh.close()

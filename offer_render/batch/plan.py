@@ -7,7 +7,6 @@ that renders a chunk fetches and parses each resource once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +16,6 @@ from offer_render.batch.reader import Line
 
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp", "avif": "avif"}
 """File extension per output format (``jpeg`` is written ``.jpg``, as ``render`` does)."""
-
-LOCALE_RE = re.compile(r"^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8})*$")
-"""What a locale given to ``--locales`` may look like (``en``, ``pl``, ``pt-BR``, ``zh_Hant``)."""
 
 WINDOW = 4096
 """Items read ahead and sorted by their resources before chunking. Default: 4096 (memory
@@ -51,6 +47,9 @@ class Failure:
 
 def output_name(offer_id: str, locale: str | None, fmt: str) -> str:
     """Return ``<offer id>[-<locale>].<ext>`` with the id made safe as one file name.
+
+    The locale is one :func:`offer_render.locales.check_locale` accepted (letters,
+    digits, ``-`` and ``_``), so it needs no encoding.
 
     Characters other than letters, digits and ``-_.~@+=,`` are percent-encoded
     (so ``a/b`` becomes ``a%2Fb``), and a leading dot too, so no id names a

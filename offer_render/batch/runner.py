@@ -5,12 +5,18 @@ against the manifest, hands chunks to a runner (this process, a local pool or
 Dask), and for every outcome writes the image atomically and appends its
 manifest line. Only the driver writes files, so stopping the workers at any
 moment leaves nothing half-written; stale temp files of a killed run are
-removed when the next run starts.
+removed when the next run starts. A write that fails for the whole disk (full,
+over quota, read-only, an I/O error) stops the run with
+:class:`~offer_render.errors.WriteError`, after the manifest has recorded every
+image written so far; one that fails for one file (its name too long) fails
+that item only.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
 import re
 import time
@@ -32,7 +38,6 @@ from offer_render.batch.inputhash import font_dirs_fingerprint
 from offer_render.batch.interrupts import InterruptGuard
 from offer_render.batch.manifest import Manifest, Record, open_manifest
 from offer_render.batch.plan import (
-    LOCALE_RE,
     Failure,
     Item,
     chunked,
@@ -43,10 +48,13 @@ from offer_render.batch.plan import (
 from offer_render.batch.progress import Progress
 from offer_render.batch.reader import read_lines
 from offer_render.batch.worker import Outcome, RenderOptions, Settings
-from offer_render.cli.files import write_atomic
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.encode import normalize_format
-from offer_render.errors import InvalidInputError
+from offer_render.errors import InvalidInputError, WriteError
+from offer_render.files import write_atomic
+from offer_render.locales import parse_locale_list
+
+log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.jsonl"
 MAX_CHUNK = 32
@@ -54,6 +62,10 @@ MAX_CHUNK = 32
 
 _TEMP_RE = re.compile(r"^\..+\.(png|jpg|webp|avif)\.[^.]+\.tmp$")
 """Temp files ``write_atomic`` makes for our outputs: ``.<name>.<random>.tmp``."""
+
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+"""Write failures that concern the whole disk, not one file: they stop the batch, as
+every later item would fail the same way (the disk does not heal by itself)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +79,15 @@ class BatchOptions(RenderOptions):
     offers: Path
     out_dir: Path
     config: RendererConfig = field(default_factory=RendererConfig)
+    """The renderer's configuration; its network policy's ``allow_local_files`` is
+    replaced by :attr:`allow_local_files`."""
+    allow_local_files: bool = False
+    """Whether URLs inside the templates (``background_url``, ``font_url`` and the
+    stylesheets' font URLs) may name local files: plain paths and ``file://`` URLs,
+    relative ones against ``config.network.base_dir``. Default: False, as offers
+    files come from elsewhere, and a template naming ``file:///etc/...`` would
+    otherwise render a file of this machine into a published image. A ``template``
+    given here is the caller's own and is used as given."""
     locales: tuple[str, ...] | None = None
     """None: one image per offer in the default locale, no suffix in the file name."""
     jobs: int | None = None
@@ -94,7 +115,7 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        """Return 3 when any item failed (SPEC 4), else 0."""
+        """Return 3 when any item failed (the README's exit codes), else 0."""
         return 3 if self.error else 0
 
 
@@ -112,7 +133,9 @@ def run_batch(options: BatchOptions) -> BatchSummary:
     Raises InvalidInputError for bad options or an unreadable offers file (nothing
     is rendered then) and :class:`~offer_render.batch.interrupts.Interrupted` when
     stopped by SIGINT or SIGTERM, between items (the manifest then ends with a
-    complete line). Call it under ``if __name__ == "__main__":``: in a threaded
+    complete line), and :class:`~offer_render.errors.WriteError` when the disk cannot
+    take an image or a manifest line (the manifest then holds whole lines for every
+    image written). Call it under ``if __name__ == "__main__":``: in a threaded
     program pool workers start from a forkserver, which imports the main module.
     """
     fmt = normalize_format(options.format)
@@ -120,12 +143,14 @@ def run_batch(options: BatchOptions) -> BatchSummary:
     if not options.offers.is_file():
         raise InvalidInputError([(str(options.offers), "no such file")])
     if options.executor not in ("local", "dask"):
-        raise InvalidInputError([("--executor", "must be local or dask")])
+        raise InvalidInputError([("executor", "must be local or dask")])
     if options.executor == "dask":
         import_distributed()
         if not options.scheduler:
             raise InvalidInputError(
-                [("--scheduler", "the dask executor needs a scheduler address")])
+                [("scheduler", "the dask executor needs a scheduler address")])
+    policy = replace(options.config.network, allow_local_files=options.allow_local_files)
+    options = replace(options, config=replace(options.config, network=policy))
     from offer_render.raster.freetype import require_raqm
 
     require_raqm()
@@ -150,6 +175,9 @@ def _run(
     remove_temp_files(options.out_dir)
     settings = _settings(options, fmt)
     runner = _runner(options, settings)
+    log.info("batch plan: items %d, executor %s, workers %d, local files %s", total,
+             options.executor, runner.workers,
+             "allowed" if options.allow_local_files else "refused")
     progress = Progress(total, mode=options.progress)
     driver = _Driver(options.out_dir, manifest, progress, settings.run_id)
     chunk_size = (
@@ -229,11 +257,24 @@ class _Driver:
         self.progress.update("error")
 
     def record(self, outcomes: list[Outcome]) -> None:
-        """Write the images of ``outcomes`` and append their manifest lines."""
-        records = [self._record(o) for o in outcomes]
+        """Write the images of ``outcomes`` and append their manifest lines.
+
+        Raises WriteError when the disk cannot take more (see :data:`DISK_ERRNOS`),
+        after appending the lines of the images written before it.
+        """
+        records: list[Record] = []
+        stop: WriteError | None = None
+        for o in outcomes:
+            try:
+                records.append(self._record(o))
+            except WriteError as exc:
+                stop = exc
+                break
         self.manifest.append(records)
         for rec in records:
             self.progress.update(rec.status)
+        if stop is not None:
+            raise stop
 
     def _record(self, o: Outcome) -> Record:
         item = o.item
@@ -241,7 +282,12 @@ class _Driver:
                       warnings=o.warnings, ms=o.ms, run=self.run)
         if o.status == "ok" and o.data is not None:
             start = time.perf_counter()
-            write_atomic(self.out_dir / item.name, o.data)
+            try:
+                write_atomic(self.out_dir / item.name, o.data)
+            except WriteError as exc:
+                if exc.errno in DISK_ERRNOS:
+                    raise
+                return self._with_stale_image(replace(base, status="error", error=str(exc)), item)
             ms = o.ms + (time.perf_counter() - start) * 1000
             sha = hashlib.sha256(o.data).hexdigest()
             return replace(base, path=item.name, sha256=sha, ms=ms)
@@ -262,16 +308,10 @@ class _Driver:
 
 
 def _locales(locales: tuple[str, ...] | None) -> tuple[str | None, ...]:
+    """Return the checked locales (each once), or ``(None,)``: one image in the default locale."""
     if locales is None:
         return (None,)
-    if not locales:
-        raise InvalidInputError([("--locales", "give at least one locale, e.g. en,pl")])
-    bad = [loc for loc in locales if not LOCALE_RE.match(loc)]
-    if bad:
-        raise InvalidInputError([("--locales", f"not a locale: {bad[0]!r}")])
-    if len(set(locales)) != len(locales):
-        raise InvalidInputError([("--locales", "a locale is given twice")])
-    return tuple(locales)
+    return tuple(parse_locale_list(list(locales), "locales"))
 
 
 def _settings(options: BatchOptions, fmt: str) -> Settings:
@@ -288,7 +328,7 @@ def _runner(options: BatchOptions, settings: Settings) -> Runner:
         return DaskRunner(settings, options.scheduler, options.jobs)
     jobs = options.jobs or default_jobs()
     if jobs < 1:
-        raise InvalidInputError([("--jobs", "must be at least 1")])
+        raise InvalidInputError([("jobs", "must be at least 1")])
     return InlineRunner(settings) if jobs == 1 else PoolRunner(settings, jobs)
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import click
 
-from offer_render.cli.files import write_atomic
+from offer_render.cli.words import count
 from offer_render.config import NetworkPolicy, RendererConfig
 from offer_render.errors import InvalidInputError
+from offer_render.files import write_atomic
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "examples"
 
@@ -55,8 +56,8 @@ def run_demo(out_dir: Path, examples_dir: Path = EXAMPLES_DIR) -> list[Path]:
         )
         click.echo(
             f"{image_path}  {result.width}x{result.height}  "
-            f"{entry.get('title', '')}  ({n_warn} warnings)"
+            f"{entry.get('title', '')}  ({count(n_warn, 'warning')})"
         )
         written.append(image_path)
-    click.echo(f"{len(written)} examples rendered into {out_dir}/")
+    click.echo(f"{count(len(written), 'example')} rendered into {out_dir}/")
     return written

@@ -10,7 +10,9 @@ from typing import Any
 
 import click
 
+from offer_render.cli.flags import FlagGroup
 from offer_render.cli.options import make_config, network_options, read_json
+from offer_render.cli.words import count
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import InvalidInputError, ResourceError
 from offer_render.template.models import ImageTemplate
@@ -38,7 +40,7 @@ def _templates(source: Path, config: Any) -> Iterator[ImageTemplate]:
         yield parse_template(read_json(source), limits=config.limits, diag=Diagnostics())
 
 
-@click.group()
+@click.group(cls=FlagGroup)
 def fonts() -> None:
     """Work with the fonts and downloads templates use."""
 
@@ -70,10 +72,11 @@ def pull(
     report = pull_resources(_templates(source, config), renderer.fetcher, config.limits)
     for url, reason in report.failed:
         click.echo(f"failed: {url}: {reason}", err=True)
-    click.echo(f"{len(report.fetched)} fetched into {config.cache_dir}, "
+    click.echo(f"{count(len(report.fetched), 'resource')} fetched into {config.cache_dir}, "
                f"{len(report.failed)} failed")
     if report.failed:
-        raise ResourceError(report.failed[0][0], f"{len(report.failed)} resources not fetched")
+        raise ResourceError(report.failed[0][0],
+                            f"{count(len(report.failed), 'resource')} not fetched")
 
 
 command: click.Group = fonts

@@ -8,11 +8,20 @@ from pathlib import Path
 
 import click
 
-from offer_render.cli.options import make_config, network_options, sample_options
+from offer_render.cli.options import (
+    base_dir_of,
+    display_name,
+    make_config,
+    network_options,
+    one_stdin,
+    read_json,
+    sample_options,
+)
+from offer_render.cli.words import count
 
 
 @click.command()
-@click.argument("template", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("template", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
 @sample_options("check")
 @click.option("--no-worst-case", "no_worst_case", is_flag=True,
               help="Check only the sample offers, not lint's own worst-case data.")
@@ -33,14 +42,17 @@ def lint(
     Checks fonts, placeholders, clipping, canvas and overlap, WCAG AA contrast on
     the background, missing glyphs per locale and the platform's limits, with
     the sample offers and with worst-case data (longest texts, RTL, emoji).
+    TEMPLATE - reads it from standard input (relative paths: the current folder).
     """
     from offer_render.api import Renderer
     from offer_render.lint import lint_template
-    from offer_render.preview.samples import load_inputs, parse_locales
+    from offer_render.locales import parse_locale_list
+    from offer_render.preview.samples import load_inputs
 
-    wanted = parse_locales(locales)
-    inputs = load_inputs(template, offer_paths)
-    config = make_config(allow_hosts, offline, font_dirs, template.resolve().parent)
+    one_stdin(template, *offer_paths)
+    wanted = parse_locale_list(locales, "locales") if locales is not None else None
+    inputs = load_inputs(template, offer_paths, read=read_json)
+    config = make_config(allow_hosts, offline, font_dirs, base_dir_of(template))
     findings = lint_template(
         Renderer(config), inputs.template, inputs.samples, locales=wanted,
         worst_case=not no_worst_case,
@@ -51,10 +63,10 @@ def lint(
         for f in findings:
             click.echo(f.line())
         errors = sum(f.severity == "error" for f in findings)
+        name = display_name(template)
         summary = (
-            f"{template}: {errors} error{'s' if errors != 1 else ''}, "
-            f"{len(findings) - errors} warning{'s' if len(findings) - errors != 1 else ''}"
-            if findings else f"{template}: clean"
+            f"{name}: {count(errors, 'error')}, {count(len(findings) - errors, 'warning')}"
+            if findings else f"{name}: clean"
         )
         click.echo(summary, err=True)
     if findings:

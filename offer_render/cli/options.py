@@ -1,7 +1,14 @@
-"""Shared command-line pieces: the network flags, the CLI's configuration, reading JSON files."""
+"""Shared command-line pieces: the network and format flags, the CLI's configuration, JSON input.
+
+``-`` as a file argument means standard input (:func:`read_json`), as is usual for
+command-line tools; relative resource paths in a template read from standard input
+resolve against the current folder (:func:`base_dir_of`).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -9,8 +16,16 @@ from typing import Any, TypeVar
 import click
 
 from offer_render.config import NetworkPolicy, RendererConfig
+from offer_render.errors import InvalidInputError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+STDIN_NAME = "<stdin>"
+"""How messages name standard input (a ``-`` argument)."""
+
+FORMAT_CHOICES = ("png", "jpeg", "jpg", "jpe", "jfif", "webp", "avif")
+"""What ``--format`` accepts (any case): the output formats and the spellings
+``offer_render.encode.normalize_format`` takes for JPEG."""
 
 
 def network_options(func: F) -> F:
@@ -27,6 +42,15 @@ def network_options(func: F) -> F:
     return func
 
 
+def format_option(func: F) -> F:
+    """Add ``--format``: a choice of the output formats, any case (``PNG``, ``jpg``)."""
+    return click.option(
+        "--format", "fmt", default="png", show_default=True,
+        type=click.Choice(FORMAT_CHOICES, case_sensitive=False),
+        help="Image format (jpg, jpe and jfif are jpeg).",
+    )(func)
+
+
 def sample_options(verb: str) -> Callable[[F], F]:
     """Add ``--offer`` (repeatable) and ``--locales``, as preview and lint take them."""
 
@@ -37,7 +61,7 @@ def sample_options(verb: str) -> Callable[[F], F]:
         )(func)
         func = click.option(
             "--offer", "offer_paths", multiple=True,
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=click.Path(dir_okay=False, path_type=Path, allow_dash=True),
             help="Sample offer JSON (repeatable); default: TEMPLATE's own data, if an offer.",
         )(func)
         return func
@@ -46,18 +70,65 @@ def sample_options(verb: str) -> Callable[[F], F]:
 
 
 def make_config(
-    allow_hosts: tuple[str, ...], offline: bool, font_dirs: tuple[Path, ...], base_dir: Path
+    allow_hosts: tuple[str, ...], offline: bool, font_dirs: tuple[Path, ...], base_dir: Path,
+    *, allow_local_files: bool = True,
 ) -> RendererConfig:
-    """Return the configuration the CLI renders with: local files allowed, for designers."""
+    """Return the configuration the CLI renders with.
+
+    Local files are allowed by default: the designer commands (render, preview,
+    lint, demo, fonts pull) read templates their user wrote. ``batch`` passes
+    ``allow_local_files=False`` unless ``--allow-local-files``: its offers come
+    from elsewhere.
+    """
     policy = NetworkPolicy(
-        allow_hosts=frozenset(allow_hosts), offline=offline, allow_local_files=True,
+        allow_hosts=frozenset(allow_hosts), offline=offline, allow_local_files=allow_local_files,
         base_dir=base_dir,
     )
     return RendererConfig(network=policy, font_dirs=font_dirs)
 
 
+def is_stdin(path: Path | None) -> bool:
+    """Return whether ``path`` is ``-``: standard input."""
+    return path is not None and str(path) == "-"
+
+
+def display_name(path: Path) -> str:
+    """Return how messages name ``path``: ``<stdin>`` for ``-``, else the path as given."""
+    return STDIN_NAME if is_stdin(path) else str(path)
+
+
+def base_dir_of(path: Path) -> Path:
+    """Return the folder relative resource paths resolve against: the file's, or the current
+    folder for standard input."""
+    return Path.cwd() if is_stdin(path) else path.resolve().parent
+
+
 def read_json(path: Path) -> Any:
-    """Return the JSON in ``path``, or raise InvalidInputError naming the file."""
+    """Return the JSON in ``path`` (``-``: standard input), or raise InvalidInputError naming it."""
+    if is_stdin(path):
+        return parse_json(sys.stdin.buffer.read(), STDIN_NAME)
     from offer_render.template.validate import load_json_file
 
     return load_json_file(path)
+
+
+def parse_json(raw: bytes, where: str) -> Any:
+    """Return the JSON value of ``raw``; raise InvalidInputError naming ``where`` (the same
+    messages as for a file)."""
+    try:
+        # json.loads on bytes detects UTF-8/16/32 and skips a UTF-8 byte order mark.
+        return json.loads(raw)
+    except json.JSONDecodeError as e:
+        msg = f"is not valid JSON: line {e.lineno} column {e.colno}: {e.msg}"
+        raise InvalidInputError([(where, msg)]) from None
+    except UnicodeDecodeError:
+        raise InvalidInputError([(where, "is not valid JSON: not UTF-8 text")]) from None
+    except RecursionError:
+        raise InvalidInputError([(where, "is not valid JSON: nested too deeply")]) from None
+
+
+def one_stdin(*paths: Path | None) -> None:
+    """Raise a usage error when more than one argument reads standard input."""
+    if sum(is_stdin(p) for p in paths) > 1:
+        msg = "only one argument can be - (standard input)"
+        raise click.UsageError(msg)

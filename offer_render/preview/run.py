@@ -16,10 +16,11 @@ from offer_render.api import Renderer
 from offer_render.config import RendererConfig
 from offer_render.errors import RenderError
 from offer_render.files import write_atomic
-from offer_render.preview.samples import choose_locales, load_inputs
+from offer_render.preview.samples import JsonReader, choose_locales, load_inputs
 from offer_render.preview.sheet import Sheet, build_sheet
 from offer_render.preview.watch import Round, face_files
 from offer_render.resources import fonts as _fonts
+from offer_render.template.validate import load_json_file
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,13 @@ class PreviewJob:
     columns: int | None = None
     cell_width: int | None = None
     scale: float = 1.0
+    read: JsonReader = load_json_file
+    """Reads the template and offer files each run. Default: ``load_json_file``; the
+    command line passes one that also serves ``-`` (standard input, read once)."""
 
     def sheet(self) -> Sheet:
         """Render and return the contact sheet (nothing written)."""
-        inputs = load_inputs(self.template_path, self.offer_paths)
+        inputs = load_inputs(self.template_path, self.offer_paths, read=self.read)
         locales = choose_locales(
             list(self.locales) if self.locales else None, inputs.samples,
             self.config.default_locale,
@@ -58,11 +62,7 @@ class PreviewJob:
         except OSError as exc:  # pragma: no cover - Pillow's PNG encoder on an RGB image
             msg = f"could not encode the sheet: {exc}"
             raise RenderError(msg) from None
-        try:
-            write_atomic(self.output, buf)
-        except OSError as exc:
-            msg = f"{self.output}: cannot write: {exc.strerror or exc}"
-            raise RenderError(msg) from None
+        write_atomic(self.output, buf)  # a failure raises WriteError naming the file
         warnings = tuple(
             f"{cell.label}: {w}" for cell in sheet.cells for w in cell.warnings
         )

@@ -2,13 +2,13 @@
 
 Shared by ``preview`` and ``lint``: both render one template against the data of
 sample offers, in several locales. A TEMPLATE that is an offer (it holds
-``image_template``) is its own sample when no ``--offer`` is given.
+``image_template``) is its own sample when no ``--offer`` is given. Locale names
+are checked by :mod:`offer_render.locales`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,10 @@ from typing import Any
 from offer_render.errors import InvalidInputError
 from offer_render.template.validate import load_json_file
 
-_LOCALE_NAME = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*")
+JsonReader = Callable[[Path], Any]
+"""Reads a JSON file: :func:`~offer_render.template.validate.load_json_file`, or the
+command line's reader, which also takes ``-`` for standard input."""
+
 NO_OFFER = "template"
 """Label of the one sample used when there is no offer data at all."""
 
@@ -39,21 +42,31 @@ class Inputs:
     offer_paths: tuple[Path, ...]
 
 
-def load_inputs(template_path: Path, offer_paths: Sequence[Path] = ()) -> Inputs:
-    """Read TEMPLATE and each offer file; raise InvalidInputError naming a bad file."""
-    template = load_json_file(template_path)
+def load_inputs(
+    template_path: Path, offer_paths: Sequence[Path] = (), *, read: JsonReader = load_json_file
+) -> Inputs:
+    """Read TEMPLATE and each offer file with ``read``; raise InvalidInputError naming a bad file.
+
+    A sample offer without an id is labelled with its file's stem (``offer`` for
+    ``-``, standard input).
+    """
+    template = read(template_path)
     samples: list[Sample] = []
     for path in offer_paths:
-        data = load_json_file(path)
+        data = read(path)
         if not isinstance(data, dict):
             raise InvalidInputError([(str(path), "must hold a JSON object (an offer)")])
-        samples.append(Sample(offer_label(data, path.stem), data))
+        samples.append(Sample(offer_label(data, _stem(path)), data))
     if not samples:
         if isinstance(template, dict) and "image_template" in template:
-            samples.append(Sample(offer_label(template, template_path.stem), template))
+            samples.append(Sample(offer_label(template, _stem(template_path)), template))
         else:
             samples.append(Sample(NO_OFFER, None))
     return Inputs(template_path, template, tuple(samples), tuple(offer_paths))
+
+
+def _stem(path: Path) -> str:
+    return "offer" if str(path) == "-" else path.stem
 
 
 def offer_label(offer: Mapping[str, Any], fallback: str) -> str:
@@ -75,20 +88,6 @@ def offer_locales(offers: Iterable[Mapping[str, Any] | None]) -> list[str]:
             if isinstance(value, dict):
                 seen.update(dict.fromkeys(k for k in value if isinstance(k, str) and k.strip()))
     return list(seen)
-
-
-def parse_locales(text: str | None) -> list[str] | None:
-    """Return the locales of a ``--locales en,pl`` value, or None when not given."""
-    if text is None:
-        return None
-    locales = list(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
-    bad = [loc for loc in locales if len(loc) > 35 or not _LOCALE_NAME.fullmatch(loc)]
-    if not locales or bad:
-        shown = f" (not a locale: {', '.join(map(repr, bad))})" if bad else ""
-        raise InvalidInputError(
-            [("--locales", f"must list locales separated by commas, like en,pl,pt-BR{shown}")]
-        )
-    return locales
 
 
 def choose_locales(given: list[str] | None, samples: Sequence[Sample], default: str) -> list[str]:

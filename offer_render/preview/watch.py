@@ -86,7 +86,8 @@ class Watcher:
         self.echo(result.summary)
         if self.rounds > 1:
             gone = len(self.last_warnings - set(result.warnings))
-            self.echo(f"{len(result.warnings)} warnings, {len(new)} new, {gone} gone")
+            n = len(result.warnings)
+            self.echo(f"{n} warning{'' if n == 1 else 's'}, {len(new)} new, {gone} gone")
         self.last_warnings = frozenset(result.warnings)
         return True
 
