@@ -130,12 +130,13 @@ def parse_offer(data: object, *, limits: Limits, diag: Diagnostics) -> Offer:
 
 
 def check_scale(scale: object, *, limits: Limits) -> float:
-    """Return ``scale`` as a number; raise InvalidInputError unless 0 < scale <= the limit."""
+    """Return ``scale`` unchanged; raise InvalidInputError unless it is a number, 0 < scale
+    <= the limit (an int stays an int: the report prints ``"scale": 1``)."""
     limit = limits.max_scale
     if (isinstance(scale, bool) or not isinstance(scale, int | float)
             or not (0 < scale <= limit)):
         raise InvalidInputError([("scale", f"must be greater than 0 and at most {limit:g}")])
-    return float(scale)
+    return scale
 
 
 def check_output_size(template: ImageTemplate, scale: float, *, limits: Limits) -> tuple[int, int]:
