@@ -7,7 +7,6 @@ resolve against the current folder (:func:`base_dir_of`).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,7 +16,6 @@ from typing import Any, TypeVar
 import click
 
 from offer_render.config import NetworkPolicy, RendererConfig
-from offer_render.errors import InvalidInputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -143,16 +141,9 @@ def read_json(path: Path) -> Any:
 def parse_json(raw: bytes, where: str) -> Any:
     """Return the JSON value of ``raw``; raise InvalidInputError naming ``where`` (the same
     messages as for a file)."""
-    try:
-        # json.loads on bytes detects UTF-8/16/32 and skips a UTF-8 byte order mark.
-        return json.loads(raw)
-    except json.JSONDecodeError as e:
-        msg = f"is not valid JSON: line {e.lineno} column {e.colno}: {e.msg}"
-        raise InvalidInputError([(where, msg)]) from None
-    except UnicodeDecodeError:
-        raise InvalidInputError([(where, "is not valid JSON: not UTF-8 text")]) from None
-    except RecursionError:
-        raise InvalidInputError([(where, "is not valid JSON: nested too deeply")]) from None
+    from offer_render.template.validate import parse_json_bytes
+
+    return parse_json_bytes(raw, where)
 
 
 def one_stdin(*paths: Path | None) -> None:
