@@ -239,6 +239,10 @@ class RendererConfig:
     system_fonts: bool = False
     """Also look for those faces among the fonts installed on this machine, after the font
     source. Default: False, because output would then depend on the machine."""
+    fallback_by_style: bool = False
+    """Choose fallback faces by weight and style (a script's Bold face for bold text), as
+    Android does. Default: False: regular and upright faces, emboldened and slanted as
+    needed, as Chromium on Linux (the reference the browser check measures) does."""
     default_locale: str = "en"
     """Locale used when a LocalizedContent has neither the render locale nor its language."""
     caches: CacheLimits = field(default_factory=CacheLimits)

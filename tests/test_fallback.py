@@ -267,3 +267,21 @@ def test_pulling_an_unknown_script_is_an_error_naming_it(tmp_path: Path) -> None
                           check=False, cwd=tmp_path)
     assert done.returncode == 2
     assert "--scripts: 'qq' is neither a language nor an ISO 15924 script code" in done.stderr
+
+
+@pytest.mark.parametrize(("by_style", "expected"), [
+    (False, ("NotoSansThai-Regular.ttf", True)),  # Chromium on Linux: regular, emboldened
+    (True, ("NotoSansThai-Bold.ttf", False)),  # Android: the Bold face
+])
+def test_bold_fallback_takes_the_regular_face_as_chromium_on_linux(
+    by_style: bool, expected: tuple[str, bool]
+) -> None:
+    # Arrange
+    template = _template("สวัสดี")
+    template["rectangles"][0]["font_weight"] = "bold"
+    renderer = Renderer(RendererConfig(font_source=None, fallback_by_style=by_style))
+    # Act
+    report = renderer.render(template).report
+    # Assert
+    thai = next(f for f in report["rectangles"][0]["faces"] if f["family"] == "Noto Sans Thai")
+    assert (Path(thai["source"]).name, thai.get("synthetic_bold", False)) == expected

@@ -34,7 +34,8 @@ def font_providers(config: RendererConfig, fetcher: Fetcher) -> FontProviders:
                         limits=config.limits, cache=DEFAULT_CACHE) if config.font_source else None
     system = (FontDatabase(SYSTEM_FONT_DIRS, bundled_dir=None, system=True)
               if config.system_fonts else None)
-    return FontProviders(fontdb, source, system, config.generic_families)
+    return FontProviders(fontdb, source, system, config.generic_families,
+                         config.fallback_by_style)
 
 
 def gather(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from offer_render.config import GenericFamilies
 from offer_render.resources.coverage import needed_codepoints, pick_face
@@ -37,6 +37,13 @@ class FontProviders:
     source: FontSource | None = None
     system: FontDatabase | None = None
     generics: GenericFamilies = field(default_factory=GenericFamilies)
+    fallback_by_style: bool = False
+    """Choose fallback faces by the text's weight and style (the Bold face for bold
+    text), as Android's ``matchFamilyStyleCharacter`` does. Default: False: by the
+    character alone, regular and upright, bold and italic then synthesized, as
+    Chromium on Linux does (``ui/gfx/font_fallback_linux.cc`` asks fontconfig by
+    language and character only; ``FontCache::PlatformFallbackFontForCharacter``
+    synthesizes the rest) and as the browser check measures."""
 
     def installed_face(
         self, db: FontDatabase, face: InstalledFace, request: FaceRequest, origin: str,
@@ -74,7 +81,7 @@ class FontProviders:
     def _installed_named(
         self, db: FontDatabase, family: str, request: FaceRequest, origin: str
     ) -> FontFace | None:
-        found = db.match_loose(family, request.weight, request.style)
+        found = db.match_loose(family, *request.matching)
         return self.installed_face(db, found, request, origin) if found is not None else None
 
     def fallback_faces(
@@ -88,6 +95,8 @@ class FontProviders:
         among the fallback faces, so Han next to Hangul or kana still takes it.
         """
         han = cjk_family(language, text)
+        if not self.fallback_by_style:
+            request = replace(request, match_weight=400, match_style="normal")
         pending = [c for c in dict.fromkeys(clusters) if not _drawn(c, earlier, strict=True)]
         chosen: list[FontFace] = []
         asked: dict[str, set[int]] = {}
@@ -118,7 +127,7 @@ class FontProviders:
         """Return the bundled last-resort faces that draw what is still pending; the first
         one anyway when no face at all was found (a stack is never empty)."""
         out: list[FontFace] = []
-        for entry in self.fontdb.last_resort_faces(request.weight, request.style):
+        for entry in self.fontdb.last_resort_faces(*request.matching):
             if not pending and (earlier or chosen or out):
                 break
             face = self.installed_face(self.fontdb, entry, request, "fallback")

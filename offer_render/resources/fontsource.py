@@ -69,7 +69,8 @@ class FontSource:
         Upright faces are asked for (fallback faces have no italics); an italic request
         is synthesized by the face, as Chromium does. Empty when the source has none.
         """
-        url = self.stylesheet_url(family, request.weight)
+        weight, style = request.matching
+        url = self.stylesheet_url(family, weight)
         if self._failed_recently(url):
             return []
         try:
@@ -80,7 +81,7 @@ class FontSource:
         key = family.casefold()
         rules = [r for r in sheet.rules if r.family.casefold() == key]
         faces: list[FontFace] = []
-        for rule in match_faces(rules, request.weight, request.style):
+        for rule in match_faces(rules, weight, style):
             if not rule.intersects(needed):
                 continue
             face, failures = rule_face(

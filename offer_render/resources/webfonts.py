@@ -96,11 +96,24 @@ def _parse_stylesheet(fetched: Fetched, limits: Limits) -> Stylesheet:
 
 @dataclass(frozen=True)
 class FaceRequest:
-    """What a face is loaded for: the rectangle's weight, style and size in CSS px."""
+    """What a face is loaded for: the rectangle's weight, style and size in CSS px.
+
+    ``match_weight`` and ``match_style``, when set, choose the face instead of
+    ``weight`` and ``style``, which the face is then drawn at (bold or italic
+    synthesized if it lacks them), as Chromium on Linux takes a fallback face
+    regular and upright (see :class:`~offer_render.resources.fallback.FontProviders`).
+    """
 
     weight: int
     style: str
     optical_size: float | None = None
+    match_weight: int | None = None
+    match_style: str | None = None
+
+    @property
+    def matching(self) -> tuple[int, str]:
+        """Return the weight and style that choose the face."""
+        return (self.match_weight or self.weight, self.match_style or self.style)
 
 
 def rule_face(
