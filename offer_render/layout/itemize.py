@@ -11,9 +11,16 @@ from dataclasses import dataclass
 
 from offer_render.resources.types import FontFace, FontStack
 
-# Characters that never decide a face: joiners and variation selectors follow
-# their base character (CSS Fonts 4, cluster matching).
-_IGNORABLE = {0x200C, 0x200D, 0xFE0E, 0xFE0F, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)}
+# Characters that never decide a face and are never missing glyphs: the
+# Default_Ignorable_Code_Point property of Unicode (UAX #44, DerivedCoreProperties.txt):
+# soft hyphens, zero-width spaces and joiners, bidi controls, variation selectors. They
+# follow their base character (CSS Fonts 4, cluster matching) and draw nothing.
+_IGNORABLE = frozenset({
+    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
+    *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
+    *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
+    *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000),
+})
 
 
 @dataclass(frozen=True)
