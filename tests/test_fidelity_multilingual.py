@@ -25,6 +25,7 @@ from fontTools.ttLib import TTFont
 
 from offer_render.diagnostics import RenderWarning
 from tests.fidelity import browser, fontsource
+from tests.fidelity.compare import normalize_lines
 from tests.fidelity.corpus import WEB_FONTS, build_template, load_texts
 from tests.fidelity.coverage import (
     fontconfig_coverage,
@@ -346,6 +347,14 @@ def test_no_missing_glyphs_where_chromium_drew_the_glyph(summary: Summary) -> No
 def test_ink_boxes_match_chromium(summary: Summary) -> None:
     worst = summary.worst
     assert worst.iou >= TARGET_WORST_IOU, (worst.page, worst.rect, worst.iou)
+
+
+def test_lines_compare_across_soft_hyphens_but_not_across_hard_ones() -> None:
+    engine = ["Super\u2010", "market chain"]  # the engine drops U+00AD, draws U+2010
+    chromium = ["Super\u00ad", "mar\u00adket chain"]  # Chromium keeps the text's U+00AD
+    assert normalize_lines(engine) == normalize_lines(chromium) == ["Super", "market chain"]
+    assert normalize_lines(["summer-", "sale"]) != normalize_lines(["summer", "-sale"])
+    assert normalize_lines(["  a  b ", "", " "]) == ["a b"]
 
 
 def test_a_summary_counts_what_it_says() -> None:
