@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 
+from offer_render import NetworkPolicy, Renderer, RendererConfig
 from offer_render.diagnostics import RenderWarning
 from tests.fidelity import browser, fontsource
 from tests.fidelity.compare import normalize_lines
@@ -208,6 +209,27 @@ def test_font_source_serves_several_families_and_refuses_unknown_ones(
     assert b"wght@heavy" in body
     assert b"\n" not in body[:-1]
     assert _get(f"{source.base_url}/fonts/NotoSansKlingon-400.ttf")[0] == 404
+
+
+@needs_fonts
+def test_the_engine_reads_the_font_sources_stylesheets(
+    source: fontsource.FontSource, tmp_path: Path,
+) -> None:
+    # Whatever way the engine comes to ask the font source, its answer is a stylesheet
+    # the engine's own @font-face reading takes: here named by a template's font_url.
+    config = RendererConfig(network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
+                            cache_dir=tmp_path)
+    rect = {"name": "t", "width": 300, "height": 60, "padding": 4, "offset_left": 0,
+            "offset_top": 0, "color": "#000", "font_size": 20, "text_align": "left",
+            "font_family": "'Noto Serif Tibetan', sans-serif",
+            "font_url": f"{source.base_url}/css2?family=Noto+Serif+Tibetan:wght@700",
+            "content": "\u0f56\u0f7c\u0f51\u0f0b\u0f61\u0f72\u0f42"}
+    result = Renderer(config).render({"width": 300, "height": 60, "rectangles": [rect]},
+                                     locale="bo")
+    faces = result.report["rectangles"][0]["faces"]
+    # Asked for 700, answered every face: CSS matching picks the 400 of normal text.
+    assert [(f["family"], f["weight"]) for f in faces] == [("Noto Serif Tibetan", 400)]
+    assert not result.warnings
 
 
 # -- fontconfig and coverage -------------------------------------------------------------
