@@ -59,8 +59,8 @@ needs_browser = pytest.mark.skipif(
 )
 ENGINE_PENDING = pytest.mark.xfail(
     strict=False,
-    reason="issue 12: the engine's Noto fallback chain, font source and Chromium's line "
-           "breaking are not on main yet; remove this mark when the test passes",
+    reason="issue 12: the engine's Noto fallback chain and font source are not on main "
+           "yet; remove this mark when the test passes",
 )
 
 

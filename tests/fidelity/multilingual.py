@@ -189,8 +189,9 @@ def compare_text(
 ) -> list[Result]:
     """Render one text's template both ways; return one result per rectangle.
 
-    Writes the sheet and the template to ``out_dir``. ``times`` gets the engine's and
-    Chromium's seconds added.
+    Writes the sheet and the template to ``out_dir`` (render it with the text's
+    language as the locale: ``results.json`` gives it per rectangle). ``times`` gets
+    the engine's and Chromium's seconds added.
     """
     template = build_template(text, index, f"{base_url}/fixtures")
     width, height = template["width"], template["height"]
@@ -234,7 +235,7 @@ def compare_text(
     side_by_side(painted.image, shot).save(out_dir / f"{text.id}.png", compress_level=1)
     (out_dir / "templates").mkdir(exist_ok=True)
     (out_dir / "templates" / f"{text.id}.json").write_text(
-        json.dumps({**template, "locale": text.lang}, ensure_ascii=False, indent=1),
+        json.dumps(template, ensure_ascii=False, indent=1),
         encoding="utf-8")
     return results
 
