@@ -9,18 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from offer_render.resources.coverage import pick_face
 from offer_render.resources.types import FontFace, FontStack
-
-# Characters that never decide a face and are never missing glyphs: the
-# Default_Ignorable_Code_Point property of Unicode (UAX #44, DerivedCoreProperties.txt):
-# soft hyphens, zero-width spaces and joiners, bidi controls, variation selectors. They
-# follow their base character (CSS Fonts 4, cluster matching) and draw nothing.
-_IGNORABLE = frozenset({
-    0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
-    *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
-    *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4),
-    *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE1000),
-})
 
 
 @dataclass(frozen=True)
@@ -39,20 +29,10 @@ class Piece:
 
 
 def face_for_cluster(cluster: str, stack: FontStack) -> FontFace | None:
-    """Return the first face of ``stack`` that covers every character of ``cluster``.
-
-    Falls back to the first face covering the base character; None if no face
-    covers it (the primary face then draws it as a missing glyph).
-    """
-    needed = [ord(c) for c in cluster if ord(c) not in _IGNORABLE]
-    base = ord(cluster[0])
-    for face in stack.faces:
-        if all(face.covers(cp) for cp in needed):
-            return face
-    for face in stack.faces:
-        if face.covers(base):
-            return face
-    return None
+    """Return the face of ``stack`` that draws ``cluster`` (see
+    :func:`offer_render.resources.coverage.pick_face`); None if no face covers it (the
+    primary face then draws it as a missing glyph)."""
+    return pick_face(cluster, stack.faces)
 
 
 def assign_faces(

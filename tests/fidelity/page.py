@@ -17,10 +17,11 @@ import html
 from pathlib import Path
 from typing import Any
 
-from offer_render.config import BUNDLED_FONTS_DIR
-from offer_render.resources.fontdb import FALLBACK_FAMILIES, GENERIC_MAP, FontDatabase
+from offer_render.config import BUNDLED_FONTS_DIR, GenericFamilies
+from offer_render.resources.fontdb import LAST_RESORT_FAMILIES, FontDatabase
 from offer_render.resources.fontfamily import parse_font_family
 from offer_render.resources.fonts import DEFAULT_GENERIC
+from offer_render.resources.scripts import EMOJI_FAMILY
 
 BASE_CSS = """
 html, body { margin: 0; padding: 0; background: transparent; }
@@ -45,13 +46,26 @@ def font_face_rules(base_url: str) -> str:
     return "\n".join(rules)
 
 
+def fallback_families() -> list[str]:
+    """Return the bundled families the engine falls back to, in its order: the Noto faces
+    its fallback chain names per script, then the last-resort faces (other bundled faces,
+    DejaVu Serif say, are used only when a template names them)."""
+    generics = set(vars(GenericFamilies()).values())
+    scripts = [f for f in FontDatabase().families() if f.startswith("Noto ")
+               and f not in generics and f not in LAST_RESORT_FAMILIES]
+    # The emoji face before the last-resort text faces: the engine gives emoji to it
+    # first (Blink's emoji fallback priority), which one static list can only mimic.
+    return [*scripts, EMOJI_FAMILY, *(f for f in LAST_RESORT_FAMILIES if f != EMOJI_FAMILY)]
+
+
 def css_families(font_family: str) -> str:
     """Return the ``font-family`` value Chromium gets: generics mapped, fallbacks appended."""
+    generics = GenericFamilies()
     entries = parse_font_family(font_family)
-    names = [GENERIC_MAP.get(e.name, e.name) if e.generic else e.name for e in entries]
+    names = [(generics.family_for(e.name) or e.name) if e.generic else e.name for e in entries]
     if not any(e.generic for e in entries):
-        names.append(GENERIC_MAP[DEFAULT_GENERIC])
-    names.extend(FALLBACK_FAMILIES)
+        names.append(generics.family_for(DEFAULT_GENERIC) or DEFAULT_GENERIC)
+    names.extend(fallback_families())
     return ", ".join('"' + n.replace('"', '\\"') + '"' for n in names)
 
 
