@@ -12,6 +12,7 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -92,12 +93,22 @@ def chromium(fontconfig: Path | None = None) -> Iterator[Browser]:
             browser.close()
 
 
-def platform_fonts(page: Page, count: int) -> list[dict[str, int]]:
+@dataclass(frozen=True)
+class PlatformFont:
+    """A face Chromium drew a node's text with, and how many glyphs."""
+
+    family: str
+    postscript: str
+    glyphs: int
+
+
+def platform_fonts(page: Page, count: int) -> list[list[PlatformFont]]:
     """Return, for rectangles 0 to ``count - 1``, the faces Chromium drew each with.
 
-    Each as family -> glyph count, from the DevTools protocol's
-    ``CSS.getPlatformFontsForNode`` (what the Fonts pane of DevTools shows); a web
-    font is listed under its ``@font-face`` family.
+    From the DevTools protocol's ``CSS.getPlatformFontsForNode`` (what the Fonts pane
+    of DevTools shows); a web font is listed under its ``@font-face`` family. The
+    PostScript name tells the face (``NotoSansEthiopic-Regular`` drawn emboldened in
+    bold text, say).
     """
     session = page.context.new_cdp_session(page)
     try:
@@ -108,10 +119,8 @@ def platform_fonts(page: Page, count: int) -> list[dict[str, int]]:
         for index in range(count):
             node = session.send("DOM.querySelector", {"nodeId": root, "selector": f"#r{index}"})
             fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
-            used: dict[str, int] = {}
-            for font in fonts["fonts"]:
-                used[font["familyName"]] = used.get(font["familyName"], 0) + int(font["glyphCount"])
-            result.append(used)
+            result.append([PlatformFont(f["familyName"], f.get("postScriptName", ""),
+                                        int(f["glyphCount"])) for f in fonts["fonts"]])
         return result
     finally:
         session.detach()

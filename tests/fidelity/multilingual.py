@@ -78,7 +78,11 @@ class Result:
     tofu: str
     """Of those, the ones Chromium drew without tofu (see :mod:`tests.fidelity.coverage`)."""
     engine_faces: list[str]
+    """The engine's faces: family, weight and synthetic styles, as its report gives them."""
     chromium_faces: dict[str, int]
+    """Chromium's faces: family -> glyphs drawn."""
+    chromium_postscript: list[str] = field(default_factory=list)
+    """Chromium's faces by PostScript name (which face of the family)."""
 
     @property
     def lines_match(self) -> bool:
@@ -183,6 +187,20 @@ class Pages:
                 context.close()
 
 
+def describe(face: dict[str, object]) -> str:
+    """Return a face of the engine's report as one phrase: ``Noto Sans 700 synthetic bold``."""
+    extra = [k.replace("_", " ") for k in ("synthetic_bold", "synthetic_italic") if face.get(k)]
+    return " ".join([str(face["family"]), str(face["weight"]), *extra])
+
+
+def chromium_faces(fonts: list[browser.PlatformFont]) -> dict[str, int]:
+    """Return Chromium's faces of one rectangle as family -> glyphs drawn."""
+    out: dict[str, int] = {}
+    for font in fonts:
+        out[font.family] = out.get(font.family, 0) + font.glyphs
+    return out
+
+
 def compare_text(
     text: Text, index: int, renderer: Renderer, pages: Pages, base_url: str,
     pages_dir: Path, out_dir: Path, coverage: frozenset[int], times: list[float],
@@ -228,8 +246,9 @@ def compare_text(
             match=ink_match(engine, chrome),
             engine_missing=missing,
             tofu=tofu_chromium_avoids(missing, coverage),
-            engine_faces=list(dict.fromkeys(f.family for f in by_index[i].faces)),
-            chromium_faces=faces[i],
+            engine_faces=[describe(f.describe()) for f in by_index[i].faces],
+            chromium_faces=chromium_faces(faces[i]),
+            chromium_postscript=list(dict.fromkeys(f.postscript for f in faces[i])),
         ))
     out_dir.mkdir(parents=True, exist_ok=True)
     side_by_side(painted.image, shot).save(out_dir / f"{text.id}.png", compress_level=1)
@@ -311,8 +330,8 @@ def print_summary(summary: Summary, every: bool = False) -> None:
             if not r.lines_match:
                 print(f"    engine:   {normalize_lines(r.engine_lines)}")
                 print(f"    chromium: {normalize_lines(r.chromium_lines)}")
-            if r.tofu or every:
-                print(f"    engine faces: {r.engine_faces}; Chromium's: {r.chromium_faces}")
+            if r.tofu or every or not r.lines_match:
+                print(f"    engine faces: {r.engine_faces}; Chromium's: {r.chromium_postscript}")
     header = f"{'':<22}{'rects':>4}{'same':>8}{'median':>9}{'worst':>8}{'match':>8}{'tofu':>6}"
     print(f"\nper script\n{header}")
     for name, rs in sorted(summary.by(lambda r: r.script).items()):
