@@ -46,6 +46,7 @@ _NAMES = {
 }
 """Scripts whose family is not "Noto Sans " + the script's name."""
 _CJK_BY_REGION = {"TW": "TC", "HK": "TC", "MO": "TC"}
+_CJK_SCRIPTS = frozenset({"Hani", "Hira", "Kana", "Hang", "Bopo"})
 
 _EMOJI_PRESENTATION = regex.compile(r"\p{Emoji_Presentation}")
 _EMOJI = regex.compile(r"\p{Emoji}")
@@ -121,9 +122,11 @@ def fallback_families(cluster: str, *, han: str) -> tuple[str, ...]:
         family = script_family(script)
         named = (family,) if family else ()
         if not named:  # a symbol, digit or mark: script extensions, then the symbol faces
-            extensions = sorted(ucd.script_extension(base) - {"Zyyy", "Zinh"})
-            named = tuple(dict.fromkeys(
-                han if s == "Hani" else (script_family(s) or LATIN_FAMILY) for s in extensions))
+            extensions = ucd.script_extension(base) - {"Zyyy", "Zinh"}
+            cjk = [han] if extensions & _CJK_SCRIPTS else []  # 、。「」 take the locale's face
+            named = tuple(dict.fromkeys([*cjk, *(
+                han if s == "Hani" else (script_family(s) or LATIN_FAMILY)
+                for s in sorted(extensions))]))
             named = (*named, LATIN_FAMILY, *SYMBOL_FAMILIES)
     if presentation is False:  # text presentation: text faces first, the emoji font last
         named = (*named, *SYMBOL_FAMILIES, EMOJI_FAMILY)
