@@ -2,10 +2,13 @@
 
 Each rectangle becomes an absolutely positioned ``div`` with the CSS of the README's
 "How a rectangle is drawn".
-Every bundled font is declared with ``@font-face`` under its own family name,
-generic families are replaced by the families the engine maps them to, and the
-engine's fallback families are appended, so Chromium picks from the same faces
-as the engine and never from the machine's fonts.
+For the check of the project's own samples, every bundled font is declared with
+``@font-face`` under its own family name, generic families are replaced by the
+families the engine maps them to, and the engine's fallback families are appended,
+so Chromium picks from the same faces as the engine and never from the machine's
+fonts. For the multilingual check (``system_fonts=True``) the page declares only the
+template's own web fonts (its stylesheets) and keeps ``font-family`` as written, so
+Chromium resolves generics and falls back through the system's fonts, as a phone does.
 """
 
 from __future__ import annotations
@@ -66,8 +69,8 @@ def css_families(font_family: str) -> str:
     return ", ".join('"' + n.replace('"', '\\"') + '"' for n in names)
 
 
-def rect_style(rect: dict[str, Any]) -> str:
-    """Return the inline CSS of one rectangle."""
+def rect_style(rect: dict[str, Any], system_fonts: bool = False) -> str:
+    """Return the inline CSS of one rectangle; ``font-family`` as written with ``system_fonts``."""
     weight = rect.get("font_weight", "normal")
     decoration = rect.get("text_decoration", "none")
     parts = {
@@ -77,7 +80,7 @@ def rect_style(rect: dict[str, Any]) -> str:
         "height": f"{rect['height']}px",
         "padding": f"{rect['padding']}px",
         "color": rect["color"],
-        "font-family": css_families(rect["font_family"]),
+        "font-family": rect["font_family"] if system_fonts else css_families(rect["font_family"]),
         "font-size": f"{rect['font_size']}px",
         "font-weight": str(weight),
         "font-style": rect.get("font_style", "normal"),
@@ -88,10 +91,17 @@ def rect_style(rect: dict[str, Any]) -> str:
     return "; ".join(f"{k}: {v}" for k, v in parts.items())
 
 
-def build_page(template: dict[str, Any], texts: list[str], base_url: str) -> str:
+def build_page(
+    template: dict[str, Any], texts: list[str], base_url: str, *,
+    lang: str | None = None, system_fonts: bool = False,
+) -> str:
     """Return the HTML page for ``template`` with ``texts`` (one per rectangle, list order).
 
     Rectangles are emitted in drawing order (by ``number``), so later ones paint on top.
+    ``lang`` goes on the root element (Chromium picks fallback faces by it, as the
+    engine does by the render locale). ``system_fonts`` leaves the bundled fonts
+    undeclared and generic families to Chromium (see the module docstring).
+    Default: no ``lang``, bundled fonts.
     """
     links = sorted({r["font_url"] for r in template["rectangles"] if r.get("font_url")})
     order = sorted(
@@ -105,13 +115,15 @@ def build_page(template: dict[str, Any], texts: list[str], base_url: str) -> str
         body.append(f'<div class="bg" style="background-image: url(\'{url}\')"></div>')
     for i in order:
         rect = template["rectangles"][i]
-        body.append(f'<div class="r" id="r{i}" style="{html.escape(rect_style(rect))}">'
+        style = html.escape(rect_style(rect, system_fonts))
+        body.append(f'<div class="r" id="r{i}" style="{style}">'
                     f"{html.escape(texts[i])}</div>")
     return "\n".join([
         "<!doctype html>",
-        '<html><head><meta charset="utf-8">',
+        f'<html lang="{html.escape(lang)}">' if lang else "<html>",
+        '<head><meta charset="utf-8">',
         *(f'<link rel="stylesheet" href="{html.escape(u)}">' for u in links),
-        f"<style>{font_face_rules(base_url)}\n{BASE_CSS}",
+        f"<style>{'' if system_fonts else font_face_rules(base_url)}\n{BASE_CSS}",
         f"body {{ width: {template['width']}px; height: {template['height']}px; }}</style>",
         "</head><body>",
         *body,
@@ -119,6 +131,10 @@ def build_page(template: dict[str, Any], texts: list[str], base_url: str) -> str
     ])
 
 
-def write_page(path: Path, template: dict[str, Any], texts: list[str], base_url: str) -> None:
-    """Write the page for ``template`` to ``path``."""
-    path.write_text(build_page(template, texts, base_url), encoding="utf-8")
+def write_page(
+    path: Path, template: dict[str, Any], texts: list[str], base_url: str, *,
+    lang: str | None = None, system_fonts: bool = False,
+) -> None:
+    """Write the page for ``template`` to ``path`` (arguments as :func:`build_page`)."""
+    path.write_text(build_page(template, texts, base_url, lang=lang, system_fonts=system_fonts),
+                    encoding="utf-8")
