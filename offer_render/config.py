@@ -44,7 +44,11 @@ class Limits:
     max_background_pixels: int = 50_000_000
     """Largest decoded background. Default: 50 megapixels."""
     max_font_bytes: int = 10 * 1024 * 1024
-    """Largest font file, compressed or not. Default: 10 MB."""
+    """Largest font file a template's stylesheet may bring, compressed or not. Default: 10 MB."""
+    max_font_source_bytes: int = 32 * 1024 * 1024
+    """Largest font file from the font source (configured by the operator, not the
+    template): a whole Noto Sans CJK face is 16-17 MB when the source does not split it
+    into subsets. Default: 32 MiB."""
     max_sfnt_bytes: int = 64 * 1024 * 1024
     """Largest font once WOFF/WOFF2 is unpacked, checked before anything is inflated in
     full. Default: 64 MiB (CJK fonts reach ~30 MB)."""

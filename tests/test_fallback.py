@@ -110,6 +110,10 @@ def test_han_takes_the_cjk_face_of_the_locale_then_of_the_text(
     ("❤\ufe0e", ("Noto Sans", "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Sans Math",
                  "Noto Color Emoji")),
     ("→", ("Noto Sans", "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Sans Math")),
+    # punctuation of several scripts: the major script first, in Android's fallback order
+    ("\u060c", ("Noto Sans Arabic", "Noto Sans Thaana", "Noto Sans Garay", "Noto Sans NKo",
+                 "Noto Sans Hanifi Rohingya", "Noto Sans Syriac", "Noto Serif Yezidi",
+                 "Noto Sans", "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Sans Math")),
     # CJK punctuation shared by several scripts takes the CJK face of the locale first
     ("、", ("Noto Sans SC", "Noto Sans TC", "Noto Sans KR", "Noto Sans JP", "Noto Sans Mongolian",
            "Noto Sans Yi",

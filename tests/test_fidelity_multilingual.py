@@ -57,14 +57,6 @@ needs_browser = pytest.mark.skipif(
     not (browser.available() and fontsource.available()) and not os.environ.get("CI"),
     reason="Debian's chromium or Noto fonts are not installed (CI installs them and runs this)",
 )
-ENGINE_PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="issue 12: same lines 96.0% and worst IoU 0.736, mostly bold rectangles (Chromium "
-           "emboldens the Regular of a fallback face, the engine draws its Bold); remove "
-           "this mark when the test passes",
-)
-
-
 @pytest.fixture(scope="module")
 def summary() -> Summary:
     result = run_suite()
@@ -277,15 +269,14 @@ def test_tofu_counts_only_where_chromium_has_no_tofu() -> None:
 def test_missing_characters_are_read_from_the_engines_warning() -> None:
     warnings = [
         RenderWarning("missing_glyphs", "no available face has '\\ue000한'; drawn as missing "
-                      "glyphs", "rectangles[1].content", 1),
+                      "glyphs", "rectangles[1].content", 1, "\ue000한"),
         RenderWarning("font_fallback", "'x' drawn with ...", "", 1),
         RenderWarning("missing_glyphs", "no available face has 'z'; drawn as missing glyphs",
-                      "", 0),
+                      "", 0, "z"),
     ]
     assert missing_chars(warnings, 1) == "\ue000한"
+    assert missing_chars(warnings, 0) == "z"
     assert missing_chars(warnings, 2) == ""
-    with pytest.raises(ValueError, match="cannot read"):
-        missing_chars([RenderWarning("missing_glyphs", "changed", "", 0)], 0)
 
 
 # -- the page and the browser ------------------------------------------------------------
@@ -350,7 +341,6 @@ def test_the_run_covers_every_text_and_writes_its_sheets(summary: Summary) -> No
 
 
 @needs_browser
-@ENGINE_PENDING
 def test_lines_match_chromium(summary: Summary) -> None:
     assert summary.lines_ratio >= TARGET_LINES, [
         (r.page, r.rect, r.engine_lines, r.chromium_lines)
@@ -366,7 +356,6 @@ def test_no_missing_glyphs_where_chromium_drew_the_glyph(summary: Summary) -> No
 
 
 @needs_browser
-@ENGINE_PENDING
 def test_ink_boxes_match_chromium(summary: Summary) -> None:
     worst = summary.worst
     assert worst.iou >= TARGET_WORST_IOU, (worst.page, worst.rect, worst.iou)

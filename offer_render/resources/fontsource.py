@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from urllib.parse import quote
 
 from offer_render.config import Limits
@@ -50,7 +51,8 @@ class FontSource:
         self.base_url = base_url.rstrip("/")
         self.fetcher = fetcher
         self.fontdb = fontdb
-        self.limits = limits
+        self.limits = replace(limits, max_font_bytes=limits.max_font_source_bytes)
+        """The limits with the font source's size cap for fonts (``max_font_source_bytes``)."""
         self.cache = cache
         self.failure_ttl = failure_ttl
         self._failures: dict[str, float] = {}

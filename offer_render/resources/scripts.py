@@ -47,6 +47,21 @@ _NAMES = {
 """Scripts whose family is not "Noto Sans " + the script's name."""
 _CJK_BY_REGION = {"TW": "TC", "HK": "TC", "MO": "TC"}
 _CJK_SCRIPTS = frozenset({"Hani", "Hira", "Kana", "Hang", "Bopo"})
+_ANDROID_ORDER = (
+    "Arab", "Ethi", "Hebr", "Thai", "Armn", "Geor", "Deva", "Gujr", "Guru", "Taml", "Mlym",
+    "Beng", "Telu", "Knda", "Orya", "Sinh", "Khmr", "Laoo", "Mymr", "Thaa",
+)
+"""Scripts in the order Android's fallback list (frameworks/base/data/fonts/fonts.xml)
+gives their faces, the major scripts first; a character shared by several scripts (the
+Arabic comma: Arabic, Syriac, Thaana, N'Ko...) takes the first. Others follow by code."""
+
+
+def _fallback_rank(script: str) -> tuple[int, str]:
+    """Return the sort key of a script among a character's script extensions."""
+    try:
+        return (_ANDROID_ORDER.index(script), script)
+    except ValueError:
+        return (len(_ANDROID_ORDER), script)
 
 _EMOJI_PRESENTATION = regex.compile(r"\p{Emoji_Presentation}")
 _EMOJI = regex.compile(r"\p{Emoji}")
@@ -126,7 +141,7 @@ def fallback_families(cluster: str, *, han: str) -> tuple[str, ...]:
             cjk = [han] if extensions & _CJK_SCRIPTS else []  # 、。「」 take the locale's face
             named = tuple(dict.fromkeys([*cjk, *(
                 han if s == "Hani" else (script_family(s) or LATIN_FAMILY)
-                for s in sorted(extensions))]))
+                for s in sorted(extensions, key=_fallback_rank))]))
             named = (*named, LATIN_FAMILY, *SYMBOL_FAMILIES)
     if presentation is False:  # text presentation: text faces first, the emoji font last
         named = (*named, *SYMBOL_FAMILIES, EMOJI_FAMILY)

@@ -17,18 +17,13 @@ font ends the list.
 
 from __future__ import annotations
 
-import ast
 import os
-import re
 import subprocess
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
 from offer_render.diagnostics import RenderWarning
-
-_MISSING = re.compile(r"no available face has (.+); drawn as missing glyphs")
-
 
 DEFAULT_IGNORABLE: tuple[tuple[int, int], ...] = (
     (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
@@ -81,22 +76,8 @@ def font_coverage(paths: list[Path]) -> frozenset[int]:
 
 
 def missing_chars(warnings: list[RenderWarning], rect: int) -> str:
-    """Return the characters the engine drew as missing glyphs in rectangle ``rect``.
-
-    Read from the ``missing_glyphs`` warning: its ``characters`` attribute when the
-    engine gives one, else its message (``no available face has 'xy'; ...``).
-    """
-    chars = ""
-    for w in warnings:
-        if w.code != "missing_glyphs" or w.rect != rect:
-            continue
-        given = getattr(w, "characters", None)
-        if isinstance(given, str):
-            chars += given
-            continue
-        m = _MISSING.search(w.message)
-        if m is None:
-            msg = f"cannot read the characters of the missing_glyphs warning {w.message!r}"
-            raise ValueError(msg)
-        chars += str(ast.literal_eval(m[1]))
+    """Return the characters the engine drew as missing glyphs in rectangle ``rect`` (the
+    ``characters`` of its ``missing_glyphs`` warnings)."""
+    chars = "".join(w.characters for w in warnings
+                    if w.code == "missing_glyphs" and w.rect == rect)
     return "".join(dict.fromkeys(chars))

@@ -26,13 +26,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from fontTools import unicodedata as ucd
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from offer_render import NetworkPolicy, Renderer, RendererConfig
-from offer_render.config import Limits
 from tests.fidelity import browser, fontsource
 from tests.fidelity.compare import ink_box, ink_match, iou, normalize_lines, side_by_side
 from tests.fidelity.corpus import Text, build_template, load_texts
@@ -51,9 +49,6 @@ WEB_FONT_FILES = sorted((REPO_ROOT / "fixtures" / "fonts").glob("*.ttf"))
 TARGET_LINES = 0.97
 TARGET_TOFU_RECTS = 0
 TARGET_WORST_IOU = 0.85
-MAX_FONT_BYTES = 32 * 1024 * 1024
-"""The engine's font size limit in the check. Default 10 MB refuses whole CJK faces
-(Debian's Noto Sans CJK KR is 16.4 MB once out of its collection)."""
 
 
 @dataclass(frozen=True)
@@ -134,21 +129,13 @@ class Summary:
         return groups
 
 
-def engine_config(font_source: str, cache_dir: Path) -> tuple[RendererConfig, bool]:
-    """Return the engine's configuration for the check, and whether it has a font source.
-
-    The font source is given when this engine's :class:`RendererConfig` has the field
-    (issue 12's engine); an older engine renders with its bundled fonts alone.
-    """
-    config = RendererConfig(
-        network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
-        limits=Limits(max_font_bytes=MAX_FONT_BYTES),
-        cache_dir=cache_dir,
+def engine_config(font_source: str, cache_dir: Path) -> RendererConfig:
+    """Return the engine's configuration for the check: the local font source, its host
+    allowed, a disk cache of the run's own."""
+    return RendererConfig(
+        network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})), cache_dir=cache_dir,
+        font_source=font_source,
     )
-    if "font_source" not in {f.name for f in dataclasses.fields(RendererConfig)}:
-        return config, False
-    replace: Any = dataclasses.replace
-    return replace(config, font_source=font_source), True
 
 
 HAN_SCRIPTS = frozenset({"Hani", "Hira", "Kana", "Hang", "Bopo"})
@@ -272,7 +259,7 @@ def run_suite(only: list[str] | None = None, out_dir: Path = OUTPUT_DIR) -> Summ
     with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp), "max-age=3600") as base_url, \
             fontsource.serve_font_source(Path(tmp)) as source, \
             browser.chromium(FONTCONFIG) as chromium:
-        config, used = engine_config(source.base_url, Path(tmp) / "cache")
+        config = engine_config(source.base_url, Path(tmp) / "cache")
         renderer = Renderer(config)
         pages = Pages(chromium)
         try:
@@ -282,7 +269,7 @@ def run_suite(only: list[str] | None = None, out_dir: Path = OUTPUT_DIR) -> Summ
         finally:
             pages.close()
         requests = list(source.requests)
-    summary = Summary(results, font_source_used=used, font_requests=requests,
+    summary = Summary(results, font_source_used=True, font_requests=requests,
                       engine_seconds=times[0], chromium_seconds=times[1])
     write_results(summary, out_dir / "results.json")
     return summary
