@@ -46,6 +46,17 @@ def test_a_stage_imports_no_caller(stage: str) -> None:
     assert not upward
 
 
+@pytest.mark.parametrize("caller", ["batch", "preview", "lint", "service", "pool"])
+def test_only_the_command_line_imports_the_command_line(caller: str) -> None:
+    folder = PACKAGE / caller
+    upward = {
+        f"{path.relative_to(REPO)} imports {name}"
+        for path in (folder.rglob("*.py") if folder.is_dir() else ())
+        for name in _imports(path) if name.startswith("offer_render.cli")
+    }
+    assert not upward
+
+
 def test_no_module_is_a_big_room() -> None:
     sizes = {str(p.relative_to(REPO)): len(p.read_text(encoding="utf-8").splitlines())
              for p in _modules()}
