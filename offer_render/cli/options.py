@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from offer_render.config import NetworkPolicy, RendererConfig
+from offer_render.config import RendererConfig
 from offer_render.errors import InvalidInputError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,18 +73,18 @@ def make_config(
     allow_hosts: tuple[str, ...], offline: bool, font_dirs: tuple[Path, ...], base_dir: Path,
     *, allow_local_files: bool = True,
 ) -> RendererConfig:
-    """Return the configuration the CLI renders with.
+    """Return the configuration the CLI renders with (built by the one function every
+    front door uses, :func:`offer_render.pool.engine_config`).
 
     Local files are allowed by default: the designer commands (render, preview,
     lint, demo, fonts pull) read templates their user wrote. ``batch`` passes
     ``allow_local_files=False`` unless ``--allow-local-files``: its offers come
     from elsewhere.
     """
-    policy = NetworkPolicy(
-        allow_hosts=frozenset(allow_hosts), offline=offline, allow_local_files=allow_local_files,
-        base_dir=base_dir,
-    )
-    return RendererConfig(network=policy, font_dirs=font_dirs)
+    from offer_render.pool.config import engine_config
+
+    return engine_config(allow_hosts=allow_hosts, offline=offline, font_dirs=font_dirs,
+                         allow_local_files=allow_local_files, base_dir=base_dir)
 
 
 def is_stdin(path: Path | None) -> bool:
