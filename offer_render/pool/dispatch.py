@@ -12,12 +12,12 @@ while new workers keep failing to start.
 from __future__ import annotations
 
 import math
+import selectors
 import socket
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from multiprocessing.connection import wait
 from typing import Any
 
 from offer_render.config import RendererConfig
@@ -25,6 +25,9 @@ from offer_render.pool.errors import PoolBusy, PoolClosed, PoolError, PoolTimeou
 from offer_render.pool.process import Task, WorkerProcess, start_context
 from offer_render.pool.worker import FAILED, READY
 
+IDLE_WAKE = 0.25
+"""Seconds the dispatcher sleeps at most with no deadline to watch. Default: 0.25, so a task
+submitted to an idle pool (whose deadline is seconds away) needs no wake-up call."""
 RESTART_BACKOFF = (0.1, 10.0)
 """Delay before starting a worker again after one failed to start: doubling from the
 first value up to the second (seconds)."""
@@ -79,6 +82,8 @@ class Dispatcher:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         for _ in range(workers):
             self._start_worker()
         self._thread = threading.Thread(target=self._dispatch, name="offer-render-pool",
@@ -93,16 +98,20 @@ class Dispatcher:
             if self._closed:
                 msg = "the render pool is closed"
                 raise PoolClosed(msg)
+            proc = None
             if self._idle:
                 task.future.set_running_or_notify_cancel()  # nobody else has it yet
                 task.started = time.monotonic()
-                self._run(self._idle.popleft(), task)
+                proc = self._idle.popleft()
+                proc.task = task
             elif len(self._waiting) < self.backlog:
                 self._waiting.append(task)
             else:
                 self._rejected += 1
                 raise PoolBusy(self._busy_message(), self._retry_after())
             poke = task.deadline is not None and task.deadline < self._next_wake
+        if proc is not None:
+            self._send(proc, task)
         if poke:
             self._poke()
 
@@ -140,28 +149,31 @@ class Dispatcher:
 
     # -- inside the lock ------------------------------------------------------------
 
-    def _run(self, proc: WorkerProcess, task: Task) -> bool:
-        """Send the running ``task`` to the idle ``proc``; when ``proc`` is gone, put the
-        task back at the head of the queue (the dispatcher replaces the worker)."""
+    def _send(self, proc: WorkerProcess, task: Task) -> None:
+        """Send ``task``, already given to ``proc``, outside the lock (a write to a pipe must
+        not hold up the other thread). When ``proc`` is gone, put the task back at the head
+        of the queue, unless the worker's exit was handled first (the task then failed)."""
         try:
             proc.send(task.payload)
         except OSError:
-            self._waiting.appendleft(task)
-            return False
-        proc.task = task
-        return True
+            with self._lock:
+                if proc.task is task:
+                    proc.task = None
+                    self._waiting.appendleft(task)
 
-    def _next_task(self, proc: WorkerProcess) -> None:
-        """Give ``proc`` (now free) the next waiting task that was not cancelled, else idle it."""
+    def _next_task(self, proc: WorkerProcess) -> Task | None:
+        """Inside the lock: give ``proc`` (now free) the next waiting task that was not
+        cancelled and return it (for :meth:`_send`), else mark ``proc`` idle."""
         while self._waiting:
             task = self._waiting.popleft()
             if task.started is None:
                 if not task.future.set_running_or_notify_cancel():
                     continue  # cancelled while it waited
                 task.started = time.monotonic()
-            self._run(proc, task)
-            return
+            proc.task = task
+            return task
         self._idle.append(proc)
+        return None
 
     def _busy_message(self) -> str:
         return (f"all {self.workers} render workers are busy and {len(self._waiting)} "
@@ -176,6 +188,8 @@ class Dispatcher:
     def _start_worker(self) -> None:
         proc = WorkerProcess(self._ctx, self.config, warm=self._warm, number=self._started + 1)
         self._procs.append(proc)
+        self._selector.register(proc.conn, selectors.EVENT_READ, (proc, "pipe"))
+        self._selector.register(proc.sentinel, selectors.EVENT_READ, (proc, "exit"))
         self._started += 1
 
     # -- the dispatcher thread ---------------------------------------------------------
@@ -188,31 +202,30 @@ class Dispatcher:
                 if self._closed and not self._waiting and all(
                         p.task is None for p in self._procs):
                     break
-                by_conn = {p.conn: p for p in self._procs}
-                by_sentinel = {p.sentinel: p for p in self._procs}
                 timeout = self._wait_time()
-                self._next_wake = math.inf if timeout is None else time.monotonic() + timeout
-            ready = wait([*by_conn, *by_sentinel, self._wake_r], timeout)
-            for obj in ready:
-                if obj == self._wake_r:
+                self._next_wake = time.monotonic() + timeout
+            for key, _ in self._selector.select(timeout):
+                proc, what = key.data or (None, "wake")
+                if proc is None:
                     self._drain_wake()
-                elif obj in by_conn:
-                    self._on_message(by_conn[obj])
-                elif isinstance(obj, int) and obj in by_sentinel:
-                    self._on_exit(by_sentinel[obj])
+                elif what == "pipe":
+                    self._on_message(proc)
+                else:
+                    self._on_exit(proc)
             self._expire()
             self._restart()
         self._stop_all()
 
-    def _wait_time(self) -> float | None:
-        """Return how long the dispatcher may sleep: until the next deadline or restart."""
+    def _wait_time(self) -> float:
+        """Return how long the dispatcher may sleep: until the next deadline or restart, at
+        most IDLE_WAKE when there is neither."""
         times = [t.deadline for t in self._waiting if t.deadline is not None]
         times += [p.task.deadline for p in self._procs
                   if p.task is not None and p.task.deadline is not None]
         if len(self._procs) < self.workers and not self._closed:
             times.append(self._restart_at)
         if not times:
-            return None
+            return IDLE_WAKE
         return max(0.0, min(times) - time.monotonic())
 
     def _on_message(self, proc: WorkerProcess) -> None:
@@ -238,7 +251,9 @@ class Dispatcher:
                 took = time.monotonic() - (task.started or task.submitted)
                 self._seconds_per_task = (0.9 * self._seconds_per_task + 0.1 * took
                                           if self._seconds_per_task else took)
-            self._next_task(proc)
+            following = self._next_task(proc)
+        if following is not None:
+            self._send(proc, following)  # the worker's next task first, then the caller's
         if task is None:
             return
         if ok:
@@ -255,9 +270,10 @@ class Dispatcher:
             with self._lock:
                 proc.ready = True
                 self._start_failures = 0
-                if proc in self._procs:
-                    self._next_task(proc)
+                first = self._next_task(proc) if proc in self._procs else None
                 self._changed.notify_all()
+            if first is not None:
+                self._send(proc, first)
 
     def _on_exit(self, proc: WorkerProcess) -> None:
         """Forget a worker that ended; fail its task; plan its replacement."""
@@ -290,6 +306,11 @@ class Dispatcher:
     def _remove(self, proc: WorkerProcess) -> None:
         """Take ``proc`` out of the pool (inside the lock); keep its counters."""
         self._procs.remove(proc)
+        for handle in (proc.conn, proc.sentinel):
+            try:
+                self._selector.unregister(handle)
+            except (KeyError, ValueError):
+                pass  # not registered, or closed already
         if proc in self._idle:
             self._idle.remove(proc)
         for key, value in proc.counters.items():
@@ -358,6 +379,7 @@ class Dispatcher:
                 pass
         for proc in procs:
             proc.stop()
+        self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
 

@@ -61,7 +61,8 @@ def create_app(settings: ServiceSettings | None = None, *, pool: RenderPool | No
     app.state.checks = []
     metrics = ServiceMetrics(lambda: app.state.pool.stats() if app.state.pool else None)
     app.state.metrics = metrics
-    needs_token = [Depends(BearerCheck(tokens))]
+    # Without a token file there is nothing to check, and no dependency to run per request.
+    needs_token = [Depends(BearerCheck(tokens))] if tokens is not None else []
     for module in (render, preview, lint):
         app.include_router(module.router, dependencies=needs_token)
     app.include_router(probes.router)

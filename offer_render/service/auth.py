@@ -5,8 +5,9 @@ With ``--token-file``, every ``/v1`` call must send ``Authorization: Bearer <tok
 starting with ``#`` are skipped, so a new token can be added before the old one is
 removed). Tokens are compared in constant time (``hmac.compare_digest``). A missing
 or wrong token is answered 401 with ``WWW-Authenticate: Bearer`` and nothing else
-happens. Without a token file every call is let through (the service then listens on
-loopback only, unless ``--insecure-no-auth``: see :mod:`~offer_render.service.server`).
+happens. Without a token file the check is not installed and every call is let through
+(the service then listens on loopback only, unless ``--insecure-no-auth``: see
+:mod:`~offer_render.service.server`).
 The tokens never reach a log or an error message.
 """
 
@@ -46,15 +47,13 @@ class BearerCheck(HTTPBearer):
     of ``/docs``) that ``/v1`` calls take a bearer token.
     """
 
-    def __init__(self, tokens: tuple[bytes, ...] | None) -> None:
+    def __init__(self, tokens: tuple[bytes, ...]) -> None:
         super().__init__(auto_error=False, scheme_name="bearer",
                          description="A token from the service's --token-file.")
         self.tokens = tokens
 
     async def __call__(self, request: Request) -> None:  # type: ignore[override]
-        """Check the request's token (nothing to check without a token file)."""
-        if self.tokens is None:
-            return
+        """Check the request's token."""
         given = await super().__call__(request)
         if given is None:
             raise HttpError(401, "missing bearer token: send Authorization: Bearer <token>",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from offer_render.service.answers import error_answer
@@ -26,23 +26,23 @@ router = APIRouter(tags=["render"])
 _IMAGES: dict[str, Any] = {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "image/avif": {}}
 
 
+_REPORT = {"name": "report", "in": "query", "required": False, "schema": {"type": "string"},
+           "description": "1: answer the render report and the image (base64) as JSON."}
+
+
 @router.post(
     "/v1/render", summary="Render an offer image", response_class=Response,
-    openapi_extra=json_body(RenderBody),
+    openapi_extra={**json_body(RenderBody), "parameters": [_REPORT]},
     responses={200: {"content": _IMAGES, "description": "The image (or, with ?report=1, "
                                                         "JSON: report and base64 image)."},
                304: {"description": "If-None-Match names the ETag: nothing changed."},
                **ERRORS},
 )
-async def render(
-    request: Request,
-    report: str | None = Query(None, description="1: answer the render report and the image "
-                                                 "(base64) as JSON."),
-) -> Response:
+async def render(request: Request) -> Response:
     """Render the template (or the offer's own) with the offer's data."""
     metrics = request.app.state.metrics
-    try:
-        want_report = flag(report, "report")
+    try:  # ?report is read here, not declared: FastAPI's parameter parsing costs per request
+        want_report = flag(request.query_params.get("report"), "report")
         raw = await read_body(request)
         answer: RenderAnswer = await in_pool(
             request, render_request, raw, want_report=want_report,
