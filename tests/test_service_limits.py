@@ -63,6 +63,7 @@ def test_a_render_past_the_deadline_is_504_and_its_worker_replaced() -> None:
     with running_service(workers=1, render_timeout=0.3) as service:
         before = service.pool.pids()
         late = post(service, SLOW)
+        _wait_for(lambda: service.pool.stats().ready == 1)  # the replacement has started
         after = post(service, QUICK)
         pids = service.pool.pids()
     assert late.status_code == 504
