@@ -424,3 +424,33 @@ def test_one_function_builds_the_configuration_of_every_front_door(tmp_path: Pat
     assert cli.font_dirs == (tmp_path,)
     assert not engine_config().network.allow_local_files  # local files: only when asked
     assert (cached.cache_dir, cached.render_deadline) == (tmp_path / "c", 2.5)
+
+
+def test_workers_exit_when_the_pools_process_is_killed(tmp_path: Path) -> None:
+    # Arrange: a program that starts a pool, says its workers' pids, and waits
+    import subprocess
+    import sys
+
+    script = tmp_path / "owner.py"
+    script.write_text(
+        "import sys, time\n"
+        "from offer_render.pool import RenderPool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = RenderPool(workers=2)\n"
+        "    print(*pool.pids(), flush=True)\n"
+        "    time.sleep(60)\n")
+    owner = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parents[1])
+    try:
+        assert owner.stdout is not None
+        pids = [int(p) for p in owner.stdout.readline().split()]
+        assert len(pids) == 2
+        assert all(_alive(p) for p in pids)
+        # Act
+        owner.kill()
+        owner.wait(10)
+        # Assert
+        _wait_for(lambda: not any(_alive(p) for p in pids))
+    finally:
+        if owner.poll() is None:
+            owner.kill()

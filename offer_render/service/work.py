@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from offer_render.config import BUNDLED_FONTS_DIR
+from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.errors import InvalidInputError, ResourceError
 from offer_render.pool.worker import TaskContext
 from offer_render.service.bodies import MAX_PREVIEW_CELLS, LintBody, PreviewBody, RenderBody
@@ -119,9 +119,7 @@ def input_hash(ctx: TaskContext, body: RenderBody, fmt: str) -> str:
     config = ctx.config
     options = {
         "format": fmt, "quality": body.quality, "scale": body.scale, "strict": body.strict,
-        "context": body.context, "collections": body.collections,
-        "default_locale": config.default_locale, "limits": asdict(config.limits),
-        "fonts": _font_fingerprint((BUNDLED_FONTS_DIR, *config.font_dirs)),
+        "context": body.context, "collections": body.collections, **_fixed_options(config),
     }
     hasher = InputHasher(MemoFetcher(ctx.fetcher), config.limits)
     return hasher.input_hash(offer=body.offer or {}, template=body.template,
@@ -129,12 +127,15 @@ def input_hash(ctx: TaskContext, body: RenderBody, fmt: str) -> str:
 
 
 @functools.cache
-def _font_fingerprint(dirs: tuple[Path, ...]) -> str:
-    """Return the fingerprint of the font folders, read once per worker (they are the
-    operator's and change only with a restart)."""
+def _fixed_options(config: RendererConfig) -> dict[str, Any]:
+    """Return the hashed options that come from the configuration: the default locale, the
+    limits and the font folders' fingerprint, worked out once per worker (the folders are
+    the operator's and change only with a restart)."""
     from offer_render.batch.inputhash import font_dirs_fingerprint
 
-    return font_dirs_fingerprint(dirs)
+    dirs: tuple[Path, ...] = (BUNDLED_FONTS_DIR, *config.font_dirs)
+    return {"default_locale": config.default_locale, "limits": asdict(config.limits),
+            "fonts": font_dirs_fingerprint(dirs)}
 
 
 @keeps_refusals
