@@ -423,3 +423,22 @@ def _read_answer(sock: socket.socket) -> bytes:
     while len(rest) < length:
         rest += sock.recv(65536)
     return head + b"\r\n\r\n" + rest
+
+
+@pytest.mark.parametrize("path", ["/v1/preview", "/v1/lint"])
+@pytest.mark.parametrize(("body", "status", "error"), [
+    (b"[", 400, "body: is not valid JSON: line 1 column 2: Expecting value"),
+    ({"offers": []}, 422, "template: is required"),
+    ({"template": {"width": 0, "height": 10, "rectangles": []}}, 422,
+     "width: must be at least 1"),
+    ({"template": {"width": 10, "height": 10, "rectangles": []}, "locales": ["p/l"]}, 422,
+     "locales[0]: 'p/l' is not a locale name"),
+    ({"template": {"width": 10, "height": 10, "rectangles": []}, "debugg": True}, 422,
+     "debugg: unknown key"),
+])
+def test_preview_and_lint_errors_read_as_render_errors(
+    render_service: RunningService, path: str, body: Any, status: int, error: str
+) -> None:
+    got = post(render_service, path, body)
+    assert got.status_code == status
+    assert error_of(got)["error"].startswith(error)
