@@ -454,3 +454,32 @@ def test_workers_exit_when_the_pools_process_is_killed(tmp_path: Path) -> None:
     finally:
         if owner.poll() is None:
             owner.kill()
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_a_pool_driven_from_an_event_loop(http_server: LocalServer, loop_kind: str) -> None:
+    # The service's case: the loop reads the workers' answers (no thread of the pool's own).
+    async def main() -> tuple[int, int, int, list[int]]:
+        pool = RenderPool(_config(), workers=1, backlog=1, timeout=10)
+        pool.drive_from_loop()
+        big = _template(http_server.base_url)
+        big["width"] = big["height"] = 1500  # a large PNG: its answer spans many reads
+        first = await asyncio.wrap_future(pool.submit(big, scale=2))
+        with pytest.raises(PoolTimeout):
+            await asyncio.wrap_future(pool.submit_call(sleepy, 30, timeout=0.3))
+        while pool.stats().ready < 1:
+            await asyncio.sleep(0.02)
+        with pytest.raises(WorkerDied):
+            await asyncio.wrap_future(pool.submit_call(crash, signal.SIGKILL))
+        after = await asyncio.wrap_future(pool.submit(_template(http_server.base_url)))
+        await asyncio.to_thread(pool.close)
+        return first.width, len(first.data), after.width, pool.pids()
+
+    runner = asyncio.run
+    if loop_kind == "uvloop":
+        import uvloop
+
+        runner = uvloop.run
+    width, size, after, pids = runner(main())
+    assert (width, after, pids) == (3000, 320, [])
+    assert size > 1_000_000

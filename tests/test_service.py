@@ -225,8 +225,8 @@ def test_healthz_and_readyz(render_service: RunningService) -> None:
 def test_metrics_count_renders_caches_and_workers(
     render_service: RunningService, http_server: LocalServer
 ) -> None:
-    post(render_service, "/v1/render", {"template": template(http_server.base_url)})
-    post(render_service, "/v1/render", {"template": template(http_server.base_url)})
+    for _ in range(4):  # at least two in one of the two workers: a layout cache hit
+        post(render_service, "/v1/render", {"template": template(http_server.base_url)})
     text = requests.get(render_service.url("/metrics"), timeout=10).text
     assert re.search(r'^offer_render_renders_total\{format="png",status="200"\} [1-9]', text,
                      re.M)

@@ -1,18 +1,19 @@
 """Keep a pool's worker processes busy: take tasks, hand them to idle workers, settle futures.
 
 :class:`Dispatcher` is the machinery under :class:`~offer_render.pool.RenderPool`:
-the workers, the wait queue, and one thread that watches the workers' pipes, their
-exits and the deadlines. A task goes to an idle worker straight from the caller's
-thread (:meth:`Dispatcher.offer`); the thread sends each worker its next task as it
-answers, fails tasks past their deadline (killing a worker that is still running
-one), fails the task of a worker that died, and starts replacements, backing off
-while new workers keep failing to start.
+the workers and the wait queue. A task goes to an idle worker straight from the
+caller's thread (:meth:`Dispatcher.offer`). A driver (:mod:`.drivers`: a thread of
+the pool's own, or a running asyncio loop) watches the workers' pipes, their exits
+and the deadlines, and calls :meth:`Dispatcher.run_once`, which sends each worker
+its next task as it answers, fails tasks past their deadline (killing a worker that
+is still running one), fails the task of a worker that died, and starts
+replacements, backing off while new workers keep failing to start.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
-import selectors
 import socket
 import threading
 import time
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from offer_render.config import RendererConfig
+from offer_render.pool.drivers import LoopDriver, ThreadDriver
 from offer_render.pool.errors import PoolBusy, PoolClosed, PoolError, PoolTimeout, WorkerDied
 from offer_render.pool.process import Task, WorkerProcess, start_context
 from offer_render.pool.worker import FAILED, READY
@@ -79,17 +81,30 @@ class Dispatcher:
         self._last_start_error = ""
         self._seconds_per_task = 0.0
         self._next_wake = math.inf
+        self._done = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._driver: ThreadDriver | LoopDriver = ThreadDriver(self)
+        self._driver.add(self._wake_r, None)
         for _ in range(workers):
             self._start_worker()
-        self._thread = threading.Thread(target=self._dispatch, name="offer-render-pool",
-                                        daemon=True)
-        self._thread.start()
+        self._driver.start()
         self._await_start(start_timeout)
+
+    def drive_from(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From now on, watch the workers from ``loop`` (call it on the loop's thread), not
+        from the pool's thread (see :mod:`.drivers` for why)."""
+        driver = self._driver
+        if not isinstance(driver, ThreadDriver):
+            return
+        driver.hand_over()
+        self._poke()
+        driver.thread.join()
+        if self._done.is_set():
+            return  # it finished meanwhile (closed)
+        self._driver = LoopDriver(self, loop, driver.watched())
+        self._driver.kick()
 
     def offer(self, task: Task) -> None:
         """Run ``task`` on an idle worker, else queue it; raise PoolBusy when the queue is
@@ -144,8 +159,8 @@ class Dispatcher:
             self._closed = True
             self._cancel = self._cancel or cancel
         self._poke()
-        if wait and threading.current_thread() is not self._thread:
-            self._thread.join()
+        if wait and not self._driver.on_thread():
+            self._done.wait()
 
     # -- inside the lock ------------------------------------------------------------
 
@@ -188,33 +203,41 @@ class Dispatcher:
     def _start_worker(self) -> None:
         proc = WorkerProcess(self._ctx, self.config, warm=self._warm, number=self._started + 1)
         self._procs.append(proc)
-        self._selector.register(proc.conn, selectors.EVENT_READ, (proc, "pipe"))
-        self._selector.register(proc.sentinel, selectors.EVENT_READ, (proc, "exit"))
+        self._driver.add(proc.conn, (proc, "pipe"))
+        self._driver.add(proc.sentinel, (proc, "exit"))
         self._started += 1
 
-    # -- the dispatcher thread ---------------------------------------------------------
+    # -- called by the driver -------------------------------------------------------------
 
-    def _dispatch(self) -> None:
-        while True:
-            if self._cancel:
-                self._cancel_all()
-            with self._lock:
-                if self._closed and not self._waiting and all(
-                        p.task is None for p in self._procs):
-                    break
-                timeout = self._wait_time()
-                self._next_wake = time.monotonic() + timeout
-            for key, _ in self._selector.select(timeout):
-                proc, what = key.data or (None, "wake")
-                if proc is None:
-                    self._drain_wake()
-                elif what == "pipe":
-                    self._on_message(proc)
-                else:
-                    self._on_exit(proc)
-            self._expire()
-            self._restart()
-        self._stop_all()
+    def run_once(self, ready: list[Any]) -> float | None:
+        """Act on what became ready (a worker's message or exit, a wake-up), fail tasks past
+        their deadline, start missing workers; return how long the driver may wait, or
+        None once the pool is closed and has nothing left to do."""
+        for data in ready:
+            proc, what = data or (None, "wake")
+            if proc is None:
+                self._drain_wake()
+            elif what == "pipe":
+                self._on_message(proc)
+            else:
+                self._on_exit(proc)
+        self._expire()
+        self._restart()
+        if self._cancel:
+            self._cancel_all()
+        with self._lock:
+            if self._closed and not self._waiting and all(p.task is None for p in self._procs):
+                return None
+            timeout = self._wait_time()
+            self._next_wake = time.monotonic() + timeout
+        return timeout
+
+    def finish(self) -> None:
+        """Stop every worker (they exit when their pipe closes) and release the wake-up socket."""
+        try:
+            self._stop_all()
+        finally:
+            self._done.set()
 
     def _wait_time(self) -> float:
         """Return how long the dispatcher may sleep: until the next deadline or restart, at
@@ -306,11 +329,8 @@ class Dispatcher:
     def _remove(self, proc: WorkerProcess) -> None:
         """Take ``proc`` out of the pool (inside the lock); keep its counters."""
         self._procs.remove(proc)
-        for handle in (proc.conn, proc.sentinel):
-            try:
-                self._selector.unregister(handle)
-            except (KeyError, ValueError):
-                pass  # not registered, or closed already
+        self._driver.remove(proc.conn)
+        self._driver.remove(proc.sentinel)
         if proc in self._idle:
             self._idle.remove(proc)
         for key, value in proc.counters.items():
@@ -379,7 +399,6 @@ class Dispatcher:
                 pass
         for proc in procs:
             proc.stop()
-        self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
 

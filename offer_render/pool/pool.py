@@ -18,10 +18,12 @@
   replaced; its task fails with :class:`~offer_render.pool.errors.WorkerDied`;
   other tasks go on.
 
-One thread (the dispatcher) watches the workers' pipes, their exits and the
-deadlines; :meth:`RenderPool.submit` hands a task to an idle worker directly from
-the caller's thread. Futures are ``concurrent.futures.Future`` objects, so asyncio
-callers can await them with ``asyncio.wrap_future``.
+A thread of the pool's own watches the workers' pipes, their exits and the
+deadlines (an asyncio program can have its loop do it instead:
+:meth:`RenderPool.drive_from_loop`); :meth:`RenderPool.submit` hands a task to an
+idle worker directly from the caller's thread. Futures are
+``concurrent.futures.Future`` objects, so asyncio callers can await them with
+``asyncio.wrap_future``.
 """
 
 from __future__ import annotations
@@ -184,6 +186,18 @@ class RenderPool:
         self._dispatcher.offer(task)
         return task.future
 
+    def drive_from_loop(self) -> None:
+        """Watch the workers from the running asyncio loop instead of the pool's own thread.
+
+        Call it once, from a coroutine of the loop that awaits the pool's futures (an
+        asyncio server's start-up): workers' answers are then read, and their next tasks
+        sent, by the loop's thread, with no hand-over between two threads of one process
+        (see :mod:`offer_render.pool.drivers`). Closing still works from any thread.
+        """
+        import asyncio
+
+        self._dispatcher.drive_from(asyncio.get_running_loop())
+
     # -- state --------------------------------------------------------------------
 
     def stats(self) -> PoolStats:
@@ -198,7 +212,10 @@ class RenderPool:
         """Take no more tasks; let those queued and running finish (with ``cancel``: fail
         them with PoolClosed, killing running workers), then stop the workers.
 
-        With ``wait`` (default) return once every worker has exited. Closing twice is fine.
+        With ``wait`` (default) return once every worker has exited, except when called on
+        the event loop that drives the pool (:meth:`drive_from_loop`), which must keep
+        running for that: call it from a thread there (``asyncio.to_thread``). Closing
+        twice is fine.
         """
         self._dispatcher.close(cancel=cancel, wait=wait)
 

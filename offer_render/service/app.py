@@ -82,6 +82,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     config = settings.renderer_config()
     if app.state.pool is None:
         app.state.pool = await asyncio.to_thread(start_pool, settings)
+    app.state.pool.drive_from_loop()  # answers are read on this loop: no thread hand-over
     app.state.checks = await asyncio.to_thread(run_checks, config.font_dirs, config.cache_dir)
     try:
         yield
