@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
+from offer_render.config import RendererConfig
 from offer_render.diagnostics import Diagnostics, RenderWarning
 from offer_render.encode import encode_composition, normalize_format
 from offer_render.errors import InvalidInputError
@@ -27,10 +27,9 @@ from offer_render.raster import compose
 from offer_render.raster.freetype import require_raqm
 from offer_render.renderer_caches import RendererCaches
 from offer_render.report import build_report
-from offer_render.resources import FittedBackground, gather
+from offer_render.resources import FittedBackground, font_providers, gather
 from offer_render.resources.deadline import check_deadline, render_deadline
 from offer_render.resources.fetch import Fetcher, default_fetcher
-from offer_render.resources.fontdb import FontDatabase
 from offer_render.result import Painted, RenderResult
 from offer_render.template import (
     ImageTemplate,
@@ -66,7 +65,8 @@ class Renderer:
         require_raqm()
         self.config = config or RendererConfig()
         self.fetcher: Fetcher = fetcher if fetcher is not None else default_fetcher(self.config)
-        self.fontdb = FontDatabase((BUNDLED_FONTS_DIR, *self.config.font_dirs))
+        self.fonts = font_providers(self.config, self.fetcher)
+        self.fontdb = self.fonts.fontdb
         self.caches = RendererCaches.from_limits(self.config.caches)
 
     def render(
@@ -188,8 +188,9 @@ class Renderer:
         )
         resources = gather(
             tmpl, texts, size=check_output_size(tmpl, prepared.scale, limits=limits),
-            fetcher=self.fetcher, fontdb=self.fontdb, limits=limits, diag=diag,
-            backgrounds=self.caches.backgrounds, background=prepared.background,
+            fetcher=self.fetcher, fonts=self.fonts, limits=limits, diag=diag,
+            language=locale.replace("_", "-"), backgrounds=self.caches.backgrounds,
+            background=prepared.background,
         )
         prepared.background = resources.background  # the next locale only copies it
         tree = layout_template(

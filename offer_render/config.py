@@ -44,7 +44,11 @@ class Limits:
     max_background_pixels: int = 50_000_000
     """Largest decoded background. Default: 50 megapixels."""
     max_font_bytes: int = 10 * 1024 * 1024
-    """Largest font file, compressed or not. Default: 10 MB."""
+    """Largest font file a template's stylesheet may bring, compressed or not. Default: 10 MB."""
+    max_font_source_bytes: int = 32 * 1024 * 1024
+    """Largest font file from the font source (configured by the operator, not the
+    template): a whole Noto Sans CJK face is 16-17 MB when the source does not split it
+    into subsets. Default: 32 MiB."""
     max_sfnt_bytes: int = 64 * 1024 * 1024
     """Largest font once WOFF/WOFF2 is unpacked, checked before anything is inflated in
     full. Default: 64 MiB (CJK fonts reach ~30 MB)."""
@@ -77,6 +81,41 @@ class NetworkPolicy:
     """Allow ``file://`` URLs and plain paths (the CLI enables this for designers)."""
     base_dir: Path | None = None
     """Folder that relative paths in a template are resolved against."""
+
+
+DEFAULT_FONT_SOURCE = "https://fonts.googleapis.com"
+"""The public Google Fonts CSS API, where fallback faces not bundled come from."""
+
+
+def default_font_source() -> str | None:
+    """Return ``$OFFER_RENDER_FONT_SOURCE`` (empty: none), else :data:`DEFAULT_FONT_SOURCE`."""
+    env = os.environ.get("OFFER_RENDER_FONT_SOURCE")
+    if env is None:
+        return DEFAULT_FONT_SOURCE
+    return env.strip() or None
+
+
+@dataclass(frozen=True)
+class GenericFamilies:
+    """The family each CSS generic family keyword resolves to; every one configurable.
+
+    Defaults: the Noto faces a phone (Android, ChromeOS) and Chromium with the Noto
+    fonts installed pick: ``serif`` Noto Serif, ``sans-serif`` Noto Sans, ``monospace``
+    Noto Sans Mono; ``cursive``, ``fantasy`` and ``system-ui`` take Noto Sans, as
+    fontconfig's best match does when no cursive or fantasy font is installed.
+    """
+
+    serif: str = "Noto Serif"
+    sans_serif: str = "Noto Sans"
+    monospace: str = "Noto Sans Mono"
+    cursive: str = "Noto Sans"
+    fantasy: str = "Noto Sans"
+    system_ui: str = "Noto Sans"
+
+    def family_for(self, generic: str) -> str | None:
+        """Return the family of the generic keyword ``generic`` (``sans-serif``...), or None."""
+        value = getattr(self, generic.lower().replace("-", "_"), None)
+        return value if isinstance(value, str) else None
 
 
 def default_cache_dir() -> Path:
@@ -192,6 +231,22 @@ class RendererConfig:
     network: NetworkPolicy = field(default_factory=NetworkPolicy)
     font_dirs: tuple[Path, ...] = ()
     """Extra folders of installed fonts, searched after the bundled ``fonts/`` folder."""
+    generic_families: GenericFamilies = field(default_factory=GenericFamilies)
+    """What ``serif``, ``sans-serif``, ``monospace``... resolve to (see
+    :class:`GenericFamilies`). Default: the Noto families."""
+    font_source: str | None = field(default_factory=default_font_source)
+    """Base URL of a Google-Fonts-compatible CSS API where the faces the fallback chain
+    names (Noto Sans KR, Noto Sans Tibetan...) are found when they are not bundled; only
+    the families and ``unicode-range`` subsets the text needs are fetched, once, into
+    the disk cache. None: no font source. Default: ``$OFFER_RENDER_FONT_SOURCE`` (empty
+    for none), else the public Google Fonts API."""
+    system_fonts: bool = False
+    """Also look for those faces among the fonts installed on this machine, after the font
+    source. Default: False, because output would then depend on the machine."""
+    fallback_by_style: bool = False
+    """Choose fallback faces by weight and style (a script's Bold face for bold text), as
+    Android does. Default: False: regular and upright faces, emboldened and slanted as
+    needed, as Chromium on Linux (the reference the browser check measures) does."""
     default_locale: str = "en"
     """Locale used when a LocalizedContent has neither the render locale nor its language."""
     caches: CacheLimits = field(default_factory=CacheLimits)

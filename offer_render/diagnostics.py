@@ -26,12 +26,16 @@ class RenderWarning:
     path: str = ""
     rect: int | None = None
     """Index of the rectangle (template list order) the warning belongs to, if any."""
+    characters: str = ""
+    """The characters a ``missing_glyphs`` warning is about, each once; else empty."""
 
     def to_json(self) -> dict[str, str]:
         """Return the warning as the report's JSON object."""
         out = {"code": self.code, "message": self.message}
         if self.path:
             out["path"] = self.path
+        if self.characters:
+            out["characters"] = self.characters
         return out
 
     def __str__(self) -> str:
@@ -49,10 +53,11 @@ class Diagnostics:
     warnings: list[RenderWarning] = field(default_factory=list)
 
     def warn(
-        self, code: str, message: str, path: str = "", *, rect: int | None = None
+        self, code: str, message: str, path: str = "", *, rect: int | None = None,
+        characters: str = "",
     ) -> RenderWarning:
         """Record a warning and return it; raise instead if strict mode forbids it."""
-        w = RenderWarning(code, message, path, rect)
+        w = RenderWarning(code, message, path, rect, characters)
         if self.strict and code in STRICT_CODES:
             cls = STRICT_CODES[code]
             if cls is ResourceError:

@@ -173,13 +173,17 @@ def _icu() -> Check:
 
 
 def _bundled_fonts() -> Check:
-    from offer_render.resources.fontdb import GENERIC_MAP, FontDatabase
+    from dataclasses import fields
+
+    from offer_render.config import GenericFamilies
+    from offer_render.resources.fontdb import FontDatabase
 
     db = FontDatabase((), bundled_dir=BUNDLED_FONTS_DIR)
     faces = len(db.faces())
     facts = {"path": str(BUNDLED_FONTS_DIR), "faces": faces}
-    absent = sorted({family for generic, family in GENERIC_MAP.items()
-                     if db.match_generic(generic, 400, "normal") is None})
+    generics = GenericFamilies()
+    absent = sorted({getattr(generics, f.name) for f in fields(generics)
+                     if db.match(getattr(generics, f.name), 400, "normal") is None})
     if not BUNDLED_FONTS_DIR.is_dir():
         return Check("fonts", "bundled fonts", False, detail=f"{BUNDLED_FONTS_DIR}: no such "
                      "folder (install from a wheel or a source checkout)", facts=facts)

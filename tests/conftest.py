@@ -13,6 +13,8 @@
 - ``/headers``              the request headers as JSON
 - ``/loop``                 302 to itself, forever
 - ``/etag/NAME?max_age=N``  a ``served_tmp`` file with an ETag and max-age; 304 on a match
+- ``/fontsource/css2?family=Noto+Sans+KR:wght@400``  a Google-Fonts-compatible CSS API:
+  the stylesheet ``served_tmp/fontsource/<family>.css``, or 400 for an unknown family
 - ``/nostore?...``          200 ``Cache-Control: no-store`` (with an ETag and a Last-Modified,
                             which must not make it stored); the body counts requests so far
 - ``/vary?on=NAMES&max_age=N``  200 with ``Vary: NAMES`` (``*`` allowed) and that max-age; the
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 import zlib
@@ -46,6 +49,11 @@ import pytest
 
 from offer_render.config import Limits, NetworkPolicy
 from offer_render.resources.fetch import PolicyFetcher
+
+# Tests never reach the internet: no font source (the public Google Fonts API by
+# default) unless a test names a local one. Set before any test module makes a
+# RendererConfig, and inherited by the command lines tests start.
+os.environ["OFFER_RENDER_FONT_SOURCE"] = ""
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES_DIR = REPO_ROOT / "fixtures"
@@ -143,6 +151,8 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
                 self._nostore()
             elif route == "/vary":
                 self._vary(parse_qs(parts.query))
+            elif route == "/fontsource/css2":
+                self._font_source(parse_qs(parts.query))
             else:
                 super().do_GET()
 
@@ -206,6 +216,20 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
             self.end_headers()
             self.wfile.write(body)
 
+        def _font_source(self, query: dict[str, list[str]]) -> None:
+            """Answer as a Google-Fonts-compatible CSS API v2: ``family=Name[:wght@W]``
+            (repeatable) -> the stylesheets ``served_tmp/fontsource/<Name>.css`` joined; an
+            unknown family is HTTP 400, as Google answers."""
+            sheets = []
+            for spec in query.get("family", []):
+                name = spec.split(":", 1)[0]
+                sheet = served_tmp / "fontsource" / f"{name}.css"
+                if not sheet.is_file():
+                    self._body(400, f"family not found: {name}".encode(), "text/plain")
+                    return
+                sheets.append(sheet.read_bytes())
+            self._body(200, b"\n".join(sheets), "text/css")
+
         def _redirect(self, location: str) -> None:
             self.send_response(302)
             self.send_header("Location", location)
@@ -267,8 +291,6 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Point the disk cache of downloads at a folder of this test session, not the user's."""
-    import os
-
     previous = os.environ.get("OFFER_RENDER_CACHE_DIR")
     os.environ["OFFER_RENDER_CACHE_DIR"] = str(tmp_path_factory.mktemp("download-cache"))
     yield

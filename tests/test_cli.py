@@ -14,10 +14,13 @@ import click
 import pytest
 from PIL import Image
 
+from offer_render.config import BUNDLED_FONTS_DIR
+from offer_render.resources.fontdb import FontDatabase
 from tests.conftest import LocalServer
 from tests.helpers.examples import served_offer
 
 CLI = [sys.executable, "-c", "from offer_render.cli.main import main; main()"]
+BUNDLED_FACES = len(FontDatabase((), bundled_dir=BUNDLED_FONTS_DIR).faces())
 
 
 def run(
@@ -42,8 +45,8 @@ def test_platform_sample_from_a_local_server(http_server: LocalServer, tmp_path:
     assert rect["text"] == "Galeria Krakowska, Arkadia"
     codes = {w["code"]: w["message"] for w in rect["warnings"]}
     assert "Playfair Display" in codes["family_not_in_stylesheet"]
-    assert "DejaVu Serif" in codes["family_not_in_stylesheet"]
-    assert rect["faces"][0]["family"] == "DejaVu Serif"
+    assert "Noto Serif" in codes["family_not_in_stylesheet"]
+    assert rect["faces"][0]["family"] == "Noto Serif"
     # Magenta text lies inside the rectangle's content box (x >= 20, 10 <= y <= 200) and
     # is clipped at the canvas's right edge; nothing magenta elsewhere.
     rgb = image.convert("RGB")
@@ -279,7 +282,7 @@ def test_doctor_reports_versions_and_exits_0(tmp_path: Path) -> None:
     assert f" {pillow} " in by_name["Pillow"]
     assert f" {features.version('raqm')} " in by_name["raqm"]
     assert f" {features.version('fribidi')} " in by_name["FriBiDi"]
-    assert "(39 faces)" in by_name["bundled fonts"]
+    assert f"({BUNDLED_FACES} faces)" in by_name["bundled fonts"]
     assert f"{tmp_path / 'cache'} (writable, 0 bytes used)" in by_name["disk cache"]
     assert done.stderr == b""
 
@@ -296,7 +299,7 @@ def test_doctor_json_and_a_missing_part_exits_1(tmp_path: Path) -> None:
     checks = {c["key"] if c["key"] != "font_dir" else c["path"]: c
               for c in json.loads(done.stdout)}
     assert checks["raqm"]["status"] == "ok"
-    assert checks["fonts"]["faces"] == 39
+    assert checks["fonts"]["faces"] == BUNDLED_FACES
     assert checks[str(tmp_path / "fonts")]["faces"] == 1
     assert checks[str(tmp_path / "nowhere")]["status"] == "missing"
     cache = checks["cache"]

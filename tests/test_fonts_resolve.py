@@ -10,13 +10,15 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from fontTools.ttLib import TTFont
 
-from offer_render.config import Limits
+from offer_render.config import GenericFamilies, Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import ResourceError
+from offer_render.resources.fallback import FontProviders
 from offer_render.resources.fetch import Fetched, Fetcher
-from offer_render.resources.fontdb import FALLBACK_FAMILIES, FontDatabase
-from offer_render.resources.fonts import FontCache, resolve_font_stack
+from offer_render.resources.fontdb import LAST_RESORT_FAMILIES, FontDatabase
+from offer_render.resources.fonts import resolve_font_stack
 from offer_render.resources.types import FontStack
+from offer_render.resources.webfonts import FontCache
 from offer_render.template.models import Rectangle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,15 +83,15 @@ def test_platform_sample_falls_back_to_serif_with_a_warning() -> None:
     # Act
     stack = _resolve(rect, "Store A, Store B", fetcher=fetcher, diag=diag)
     # Assert
-    assert (stack.primary.family, stack.primary.origin) == ("DejaVu Serif", "generic")
-    assert _summary(stack) == [("DejaVu Serif", "generic", 400, "normal")]  # no fallback needed
+    assert (stack.primary.family, stack.primary.origin) == ("Noto Serif", "generic")
+    assert _summary(stack) == [("Noto Serif", "generic", 400, "normal")]  # no fallback needed
     assert stack.requested_families == ("Playfair Display", "serif")
     (warning,) = diag.warnings
     assert warning.code == "family_not_in_stylesheet"
     assert warning.path == "rectangles[0].font_family"
     assert warning.rect == 0
     assert "'Playfair Display'" in warning.message
-    assert "next family 'serif' (DejaVu Serif" in warning.message
+    assert "next family 'serif' (Noto Serif" in warning.message
     assert fetcher.fetched("font") == []  # Raleway is not asked for: not downloaded
 
 
@@ -134,7 +136,7 @@ def test_playfair_stylesheet_weight_range_and_italic() -> None:
     assert not face.synthetic_italic
     assert not face.synthetic_bold
     # sans-serif was named: no default serif is added
-    assert [(f.family, f.origin) for f in stack.faces[1:]] == [("DejaVu Sans", "generic")]
+    assert [(f.family, f.origin) for f in stack.faces[1:]] == [("Noto Sans", "generic")]
 
 
 def test_family_installed_in_a_configured_folder(tmp_path: Path) -> None:
@@ -170,12 +172,12 @@ def test_installed_family_without_stylesheet_gives_no_warning(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("family", "codes", "primary"),
     [
-        ("Nope, monospace", ["family_not_found"], "DejaVu Sans Mono"),
-        ("Nope", ["family_not_found"], "DejaVu Serif"),
-        ("cursive", [], "DejaVu Sans"),
-        ("system-ui", [], "DejaVu Sans"),
-        ("inherit", [], "DejaVu Serif"),
-        ("'Broken", ["font_family_invalid"], "DejaVu Serif"),
+        ("Nope, monospace", ["family_not_found"], "Noto Sans Mono"),
+        ("Nope", ["family_not_found"], "Noto Serif"),
+        ("cursive", [], "Noto Sans"),
+        ("system-ui", [], "Noto Sans"),
+        ("inherit", [], "Noto Serif"),
+        ("'Broken", ["font_family_invalid"], "Noto Serif"),
     ],
 )
 def test_families_without_stylesheet(family: str, codes: list[str], primary: str) -> None:
@@ -189,30 +191,33 @@ def test_families_without_stylesheet(family: str, codes: list[str], primary: str
 
 
 def test_fallback_face_already_in_the_stack_is_not_repeated() -> None:
-    # Arrange / Act: sans-serif is DejaVu Sans, which is also the first fallback face
-    stack = _resolve(_rect(font_family="sans-serif"))
+    # Arrange / Act: "Noto Sans" (sans-serif) is also the family fallback names for Greek
+    stack = _resolve(_rect(font_family="sans-serif, serif"), "Hello αβ")
     # Assert
-    assert _summary(stack) == [("DejaVu Sans", "generic", 400, "normal")]
+    assert _summary(stack) == [("Noto Sans", "generic", 400, "normal"),
+                               ("Noto Serif", "generic", 400, "normal")]
 
 
 def test_bundled_bold_faces_are_used_for_bold() -> None:
     # Arrange / Act
     stack = _resolve(_rect(font_family="serif", font_weight="bold"), "Hello \u2615")
-    # Assert: DejaVu Serif lacks U+2615, so the bold fallback face joins
+    # Assert: Noto Serif lacks U+2615 (an emoji), so the colour emoji face joins; it has
+    # no bold, so it is marked for synthesis (which leaves colour bitmaps as they are)
     assert [(f.family, f.weight, f.synthetic_bold) for f in stack.faces] == [
-        ("DejaVu Serif", 700, False), ("DejaVu Sans", 700, False)]
+        ("Noto Serif", 700, False), ("Noto Color Emoji", 400, True)]
 
 
 @pytest.mark.parametrize(
     ("text", "families"),
     [
-        ("Hello", ["DejaVu Serif"]),
-        ("Cze\u015b\u0107 \u0416", ["DejaVu Serif"]),
+        ("Hello", ["Noto Serif"]),
+        ("Cze\u015b\u0107 \u0416", ["Noto Serif"]),
         ("\u0634\u0643\u0631\u0627 \u05e9\u05dc\u05d5\u05dd",
-         ["DejaVu Serif", "DejaVu Sans"]),  # DejaVu Sans draws Arabic and Hebrew first
-        ("\u4e2d\u6587 \u3042", ["DejaVu Serif", "Droid Sans Fallback"]),
-        ("cake \U0001f370", ["DejaVu Serif", "Noto Color Emoji"]),
-        ("\ufdfd", ["DejaVu Serif", "Noto Sans Arabic"]),  # only Noto Sans Arabic has it
+         ["Noto Serif", "Noto Sans Arabic", "Noto Sans Hebrew"]),  # each script its face
+        # no font source here: Noto Sans JP cannot be had, the last-resort CJK face draws
+        ("\u4e2d\u6587 \u3042", ["Noto Serif", "Droid Sans Fallback"]),
+        ("cake \U0001f370", ["Noto Serif", "Noto Color Emoji"]),
+        ("\ufdfd", ["Noto Serif", "Noto Sans Arabic"]),
     ],
 )
 def test_fallback_faces_join_only_for_characters_earlier_faces_lack(
@@ -280,8 +285,8 @@ def _segmented(tmp_path: Path, order: tuple[str, ...]) -> DiskFetcher:
         (("cyrillic", "latin"), "Жук", ["latin", "cyrillic"], ("Seg", "latin")),
         # no segment holds U+0020: the family is used for its characters, but CSS's
         # "first available font" (the primary) comes from the next family
-        (("cyrillic",), "Жук", ["cyrillic"], ("DejaVu Serif", "DejaVuSerif")),
-        (("cyrillic",), "", [], ("DejaVu Serif", "DejaVuSerif")),
+        (("cyrillic",), "Жук", ["cyrillic"], ("Noto Serif", "NotoSerif-Regular")),
+        (("cyrillic",), "", [], ("Noto Serif", "NotoSerif-Regular")),
     ],
 )
 def test_primary_is_the_face_whose_range_holds_the_space(
@@ -318,7 +323,7 @@ def test_unavailable_font_warns_and_falls_back(pages: dict[str, bytes], message:
     assert warning.code == "font_unavailable"
     assert message in warning.message
     assert "'Web' 400 normal" in warning.message
-    assert stack.primary.family == "DejaVu Sans Mono"
+    assert stack.primary.family == "Noto Sans Mono"
 
 
 def test_next_src_is_tried_after_a_failure() -> None:
@@ -360,7 +365,7 @@ def test_unavailable_stylesheet_warns_and_goes_on() -> None:
     # Assert
     assert [w.code for w in diag.warnings] == ["font_unavailable", "family_not_found"]
     assert diag.warnings[0].path == "rectangles[0].font_url"
-    assert stack.primary.family == "DejaVu Serif"
+    assert stack.primary.family == "Noto Serif"
 
 
 def test_stylesheet_warnings_are_reported_on_every_use() -> None:
@@ -432,24 +437,34 @@ def test_over_http_with_the_policy_fetcher(http_server: Any, fetcher: Fetcher) -
 @pytest.mark.parametrize(
     ("generic", "weight", "family", "file"),
     [
-        ("serif", 400, "DejaVu Serif", "DejaVuSerif.ttf"),
-        ("serif", 700, "DejaVu Serif", "DejaVuSerif-Bold.ttf"),
-        ("sans-serif", 400, "DejaVu Sans", "DejaVuSans.ttf"),
-        ("SANS-SERIF", 800, "DejaVu Sans", "DejaVuSans-Bold.ttf"),
-        ("system-ui", 400, "DejaVu Sans", "DejaVuSans.ttf"),
-        ("cursive", 400, "DejaVu Sans", "DejaVuSans.ttf"),
-        ("fantasy", 400, "DejaVu Sans", "DejaVuSans.ttf"),
-        ("monospace", 700, "DejaVu Sans Mono", "DejaVuSansMono.ttf"),  # no bold: synthesized
+        ("serif", 400, "Noto Serif", "NotoSerif-Regular.ttf"),
+        ("serif", 700, "Noto Serif", "NotoSerif-Bold.ttf"),
+        ("sans-serif", 400, "Noto Sans", "NotoSans-Regular.ttf"),
+        ("SANS-SERIF", 800, "Noto Sans", "NotoSans-Bold.ttf"),
+        ("system-ui", 400, "Noto Sans", "NotoSans-Regular.ttf"),
+        ("cursive", 400, "Noto Sans", "NotoSans-Regular.ttf"),
+        ("fantasy", 400, "Noto Sans", "NotoSans-Regular.ttf"),
+        ("monospace", 700, "Noto Sans Mono", "NotoSansMono-Bold.ttf"),
     ],
 )
 def test_generic_mapping(generic: str, weight: int, family: str, file: str) -> None:
     # Arrange
-    db = FontDatabase()
+    stack = _resolve(_rect(font_family=generic, font_weight=weight))
     # Act
-    face = db.match_generic(generic, weight, "normal")
+    face = stack.primary
+    # Assert: the bundled Noto face, by default
+    assert (face.family, Path(face.source).name, face.origin) == (family, file, "generic")
+
+
+def test_the_generic_map_is_configurable() -> None:
+    # Arrange: serif drawn with DejaVu Serif, as Chromium with only DejaVu installed does
+    providers = FontProviders(FontDatabase(), generics=GenericFamilies(serif="DejaVu Serif"))
+    # Act
+    stack = resolve_font_stack(
+        _rect(font_family="serif"), "Hi", fetcher=DiskFetcher(), fontdb=FontDatabase(),
+        limits=Limits(), diag=Diagnostics(), rect_index=0, providers=providers)
     # Assert
-    assert face is not None
-    assert (face.family, face.path.name) == (family, file)
+    assert (stack.primary.family, stack.primary.provider) == ("DejaVu Serif", "bundled")
 
 
 def test_database_index_and_lookups(tmp_path: Path) -> None:
@@ -472,7 +487,11 @@ def test_database_index_and_lookups(tmp_path: Path) -> None:
     assert db.match("Nope", 400, "normal") is None
     assert [p.name for p, _ in db.skipped] == ["junk.ttf"]
     assert db.families()[:3] == ["DejaVu Sans", "DejaVu Sans Mono", "DejaVu Serif"]
-    assert [f.family for f in db.fallback_faces()] == list(FALLBACK_FAMILIES)
+    assert [f.family for f in db.last_resort_faces()] == list(LAST_RESORT_FAMILIES)
+    assert db.match_loose("noto sans-symbols", 400, "normal") is None
+    loose = db.match_loose("notosans DEVANAGARI", 400, "normal")
+    assert loose is not None
+    assert loose.family == "Noto Sans Devanagari"
     local = db.find_local("dejavusans-bold")
     assert local is not None
     assert local.path.name == "DejaVuSans-Bold.ttf"

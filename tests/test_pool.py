@@ -424,6 +424,10 @@ def test_one_function_builds_the_configuration_of_every_front_door(tmp_path: Pat
     assert cli.font_dirs == (tmp_path,)
     assert not engine_config().network.allow_local_files  # local files: only when asked
     assert (cached.cache_dir, cached.render_deadline) == (tmp_path / "c", 2.5)
+    fonts = engine_config(font_source="http://127.0.0.1:9/css", system_fonts=True)
+    assert (fonts.font_source, fonts.system_fonts) == ("http://127.0.0.1:9/css", True)
+    assert engine_config(font_source=None).font_source is None
+    assert engine_config().font_source == RendererConfig().font_source  # the default kept
 
 
 def test_workers_exit_when_the_pools_process_is_killed(tmp_path: Path) -> None:

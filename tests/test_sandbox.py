@@ -20,8 +20,9 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import LoopContext
 
 from offer_render.diagnostics import Diagnostics
+from offer_render.merge.budget import MAX_CONTENT_CHARS, running, size_of
 from offer_render.merge.policy import is_engine_object
-from offer_render.merge.sandbox import MAX_CONTENT_CHARS, SandboxEnvironment, running, size_of
+from offer_render.merge.sandbox import SandboxEnvironment
 from tests.test_merge import one, refused
 
 HANG_GUARD = 2.0

@@ -157,8 +157,11 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("OFFER_RENDER_FONT_DIRS", f"{tmp_path}{os.pathsep}{tmp_path / 'b'}")
     monkeypatch.setenv("OFFER_RENDER_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("OFFER_RENDER_CACHE_DIR")  # it would win over DATA_DIR/cache
+    monkeypatch.setenv("OFFER_RENDER_FONT_SOURCE", "none")
+    monkeypatch.setenv("OFFER_RENDER_SYSTEM_FONTS", "1")
     settings = load_settings(max_body=4096)  # a flag wins over the environment
     config = settings.renderer_config()
+    assert (config.font_source, config.system_fonts) == (None, True)
     assert settings.max_body == 4096
     assert settings.allow_hosts == ("127.0.0.1", "fonts.internal")
     assert config.font_dirs == (tmp_path, tmp_path / "b")

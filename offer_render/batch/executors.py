@@ -183,11 +183,20 @@ class PoolRunner:
         try:
             if cancel:
                 processes = list((getattr(self._pool, "_processes", None) or {}).values())
+                result_queue = getattr(self._pool, "_result_queue", None)
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 for proc in processes:
                     proc.terminate()
                 for proc in processes:
                     proc.join(5)
+                # A worker terminated while writing its result leaves half a message on
+                # the result pipe, and the pool's manager thread waits for the rest for
+                # ever, so the interpreter hangs at exit joining it. With every worker
+                # gone, closing our own copy of the pipe's write end turns that wait
+                # into end-of-file, which the manager thread takes as a broken pool.
+                writer = getattr(result_queue, "_writer", None)
+                if writer is not None:
+                    writer.close()
             else:
                 self._pool.shutdown(wait=True)
         finally:

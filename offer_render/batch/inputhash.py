@@ -31,8 +31,8 @@ import offer_render
 from offer_render.batch.memofetch import MemoFetcher
 from offer_render.config import Limits
 from offer_render.resources.fontfamily import parse_font_family
-from offer_render.resources.fonts import DEFAULT_CACHE
 from offer_render.resources.stylesheet import FontFaceRule
+from offer_render.resources.webfonts import DEFAULT_CACHE
 
 
 def canonical_json(value: object) -> bytes:

@@ -7,7 +7,6 @@ resolve against the current folder (:func:`base_dir_of`).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any, TypeVar
 import click
 
 from offer_render.config import RendererConfig
-from offer_render.errors import InvalidInputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,8 +26,27 @@ FORMAT_CHOICES = ("png", "jpeg", "jpg", "jpe", "jfif", "webp", "avif")
 ``offer_render.encode.normalize_format`` takes for JPEG."""
 
 
+FONTS_KEY = "offer_render.fonts"
+"""Key of ``click.Context.meta`` where the font flags (``--font-source``, ``--system-fonts``)
+go; :func:`make_config` reads them, so commands need no parameter of their own for them."""
+
+
+def _keep_font_flag(ctx: click.Context, param: click.Parameter, value: object) -> object:
+    ctx.meta.setdefault(FONTS_KEY, {})[param.name] = value
+    return value
+
+
 def network_options(func: F) -> F:
-    """Add the network policy flags every subcommand shares."""
+    """Add the network policy and font flags every subcommand shares."""
+    func = click.option(
+        "--font-source", metavar="URL", expose_value=False, callback=_keep_font_flag,
+        help="Google-Fonts-compatible CSS API where fallback faces not bundled come from "
+             "(default: $OFFER_RENDER_FONT_SOURCE, else Google Fonts; 'none' for none).",
+    )(func)
+    func = click.option(
+        "--system-fonts", is_flag=True, expose_value=False, callback=_keep_font_flag,
+        help="Also take fallback faces from this machine's installed fonts.",
+    )(func)
     func = click.option(
         "--allow-host", "allow_hosts", multiple=True, metavar="HOST",
         help="Allow this host even if it is private or loopback (repeatable).",
@@ -81,10 +98,17 @@ def make_config(
     ``allow_local_files=False`` unless ``--allow-local-files``: its offers come
     from elsewhere.
     """
-    from offer_render.pool.config import engine_config
+    from offer_render.pool.config import KEEP, engine_config
 
-    return engine_config(allow_hosts=allow_hosts, offline=offline, font_dirs=font_dirs,
-                         allow_local_files=allow_local_files, base_dir=base_dir)
+    ctx = click.get_current_context(silent=True)
+    flags: dict[str, Any] = ctx.meta.get(FONTS_KEY, {}) if ctx is not None else {}
+    source = flags.get("font_source")
+    return engine_config(
+        allow_hosts=allow_hosts, offline=offline, font_dirs=font_dirs,
+        allow_local_files=allow_local_files, base_dir=base_dir,
+        font_source=KEEP if source is None else (None if source.lower() == "none" else source),
+        system_fonts=bool(flags.get("system_fonts")),
+    )
 
 
 def is_stdin(path: Path | None) -> bool:
@@ -115,16 +139,9 @@ def read_json(path: Path) -> Any:
 def parse_json(raw: bytes, where: str) -> Any:
     """Return the JSON value of ``raw``; raise InvalidInputError naming ``where`` (the same
     messages as for a file)."""
-    try:
-        # json.loads on bytes detects UTF-8/16/32 and skips a UTF-8 byte order mark.
-        return json.loads(raw)
-    except json.JSONDecodeError as e:
-        msg = f"is not valid JSON: line {e.lineno} column {e.colno}: {e.msg}"
-        raise InvalidInputError([(where, msg)]) from None
-    except UnicodeDecodeError:
-        raise InvalidInputError([(where, "is not valid JSON: not UTF-8 text")]) from None
-    except RecursionError:
-        raise InvalidInputError([(where, "is not valid JSON: nested too deeply")]) from None
+    from offer_render.template.validate import parse_json_bytes
+
+    return parse_json_bytes(raw, where)
 
 
 def one_stdin(*paths: Path | None) -> None:

@@ -18,7 +18,7 @@ import click
 from click.core import ParameterSource
 
 from offer_render.cli.logs import is_quiet
-from offer_render.cli.options import network_options
+from offer_render.cli.options import FONTS_KEY, network_options
 from offer_render.errors import OfferRenderError
 
 INSTALL_HINT = "offer-render serve needs the service extra: pip install 'offer-render[service]'"
@@ -76,6 +76,11 @@ def serve(ctx: click.Context, /, **flags: Any) -> None:
         raise
     given = {name: value for name, value in flags.items()
              if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+    fonts = ctx.meta.get(FONTS_KEY, {})  # --font-source and --system-fonts land here
+    if fonts.get("font_source") is not None:
+        given["font_source"] = fonts["font_source"]
+    if fonts.get("system_fonts"):
+        given["system_fonts"] = True
     run(load_settings(**given), quiet=is_quiet())
 
 

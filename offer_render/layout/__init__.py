@@ -64,6 +64,7 @@ def layout_template(
                 f"no available face has {chars!r}; drawn as missing glyphs",
                 f"{path}.content",
                 rect=index,
+                characters=chars,
             )
         for chars, face in box.fallbacks:
             diag.warn(

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from offer_render.resources.coverage import pick_face
 from offer_render.resources.types import FontFace, FontStack
-
-# Characters that never decide a face: joiners and variation selectors follow
-# their base character (CSS Fonts 4, cluster matching).
-_IGNORABLE = {0x200C, 0x200D, 0xFE0E, 0xFE0F, *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)}
 
 
 @dataclass(frozen=True)
@@ -32,20 +29,10 @@ class Piece:
 
 
 def face_for_cluster(cluster: str, stack: FontStack) -> FontFace | None:
-    """Return the first face of ``stack`` that covers every character of ``cluster``.
-
-    Falls back to the first face covering the base character; None if no face
-    covers it (the primary face then draws it as a missing glyph).
-    """
-    needed = [ord(c) for c in cluster if ord(c) not in _IGNORABLE]
-    base = ord(cluster[0])
-    for face in stack.faces:
-        if all(face.covers(cp) for cp in needed):
-            return face
-    for face in stack.faces:
-        if face.covers(base):
-            return face
-    return None
+    """Return the face of ``stack`` that draws ``cluster`` (see
+    :func:`offer_render.resources.coverage.pick_face`); None if no face covers it (the
+    primary face then draws it as a missing glyph)."""
+    return pick_face(cluster, stack.faces)
 
 
 def assign_faces(

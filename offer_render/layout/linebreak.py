@@ -3,7 +3,8 @@
 Takes a :class:`Paragraph` (text, pieces, advances) and a width in device px;
 returns the lines as offset ranges. Follows CSS ``overflow-wrap: anywhere``: a
 word wider than the line is broken between grapheme clusters, and only when it
-does not fit on a line of its own.
+does not fit on a line of its own. A line that ends at a soft hyphen (U+00AD)
+shows a hyphen, whose width must fit too (CSS Text 3, ``hyphens: manual``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from offer_render.layout.itemize import Piece
 
 _EPSILON = 1 / 64
 """Widths within one LayoutUnit of the line still fit (rounding noise)."""
+SOFT_HYPHEN = "\u00ad"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Line:
     end: int
     visible_end: int
     last_in_paragraph: bool
+    hyphen: bool = False
+    """The line breaks at a soft hyphen, so a hyphen is drawn after it."""
 
 
 class Paragraph:
@@ -45,8 +49,11 @@ class Paragraph:
         advances: list[float],
         letter_spacing: float,
         unspaced: list[bool] | None = None,
+        hyphen_width: float = 0.0,
     ) -> None:
         self.text = text
+        self.hyphen_width = hyphen_width
+        """Width of the hyphen a line breaking at a soft hyphen shows, in device px."""
         self.pieces = pieces
         self.graphemes = graphemes
         self.opportunities = opportunities
@@ -59,6 +66,14 @@ class Paragraph:
         self._spaced = [0]
         for skip in self.unspaced:
             self._spaced.append(self._spaced[-1] + (not skip))
+
+    def breaks_at_soft_hyphen(self, op: int) -> bool:
+        """Return whether a line ending at ``op`` ends right after a soft hyphen (U+00AD)."""
+        return 0 < op < len(self.text) and self.text[op - 1] == SOFT_HYPHEN
+
+    def hyphen_at(self, op: int) -> float:
+        """Return the width a hyphen adds to a line ending at ``op`` (0 unless after U+00AD)."""
+        return self.hyphen_width if self.breaks_at_soft_hyphen(op) else 0.0
 
     def trim_end(self, start: int, end: int) -> int:
         """Return ``end`` moved back over trailing spaces, not before ``start``."""
@@ -128,9 +143,11 @@ def break_paragraph(par: Paragraph, max_width: float) -> list[Line]:
         while k < len(ops):
             op = ops[k]
             visible = par.trim_end(prev, op)
-            if used + width(prev, visible) > max_width + _EPSILON:
+            needed = used + width(prev, visible)
+            if needed > max_width + _EPSILON:
                 break
-            best = op
+            if needed + par.hyphen_at(op) <= max_width + _EPSILON:
+                best = op  # a break at a soft hyphen needs room for the hyphen too
             used += width(prev, op)
             prev = op
             k += 1
@@ -142,7 +159,8 @@ def break_paragraph(par: Paragraph, max_width: float) -> list[Line]:
             if best <= start:
                 best = first
         end = best
-        lines.append(Line(start, end, par.trim_end(start, end), end >= n))
+        lines.append(Line(start, end, par.trim_end(start, end), end >= n,
+                          hyphen=par.breaks_at_soft_hyphen(end)))
         start = end
         while start < n and par.text[start] == " ":
             start += 1  # spaces after a break collapse away at the start of the next line

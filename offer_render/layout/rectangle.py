@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 
 from offer_render.layout.bidi import embedding_levels
-from offer_render.layout.itemize import Piece, assign_faces, make_pieces
-from offer_render.layout.linebreak import Line, Paragraph, break_paragraph
+from offer_render.layout.itemize import Piece, assign_faces, face_for_cluster, make_pieces
+from offer_render.layout.linebreak import SOFT_HYPHEN, Line, Paragraph, break_paragraph
 from offer_render.layout.measure import VMetrics, half_leading, vertical_metrics
 from offer_render.layout.script import cursive_graphemes
 from offer_render.layout.segment import break_opportunities, grapheme_boundaries
@@ -24,6 +24,7 @@ from offer_render.resources.types import FontFace, FontStack
 from offer_render.template.models import Rectangle
 
 ELLIPSIS = "\u2026"
+HYPHEN = "\u2010"
 SHRINK_STEP = 0.25
 """Granularity of the ``fit: shrink`` search, in CSS px. Default: 0.25."""
 DEFAULT_MIN_FONT_SIZE = 6.0
@@ -148,9 +149,10 @@ class RectangleLayout:
         owners: list[tuple[Paragraph, Line, str]] = []
         for prep in self.paragraphs:
             advances = [em * size for em in prep.ems]
+            hyphen = self._hyphen_width(size, spacing) if SOFT_HYPHEN in prep.text else 0.0
             par = Paragraph(
                 prep.text, prep.pieces, prep.graphemes, prep.opportunities, advances, spacing,
-                prep.unspaced,
+                prep.unspaced, hyphen,
             )
             broken = break_paragraph(par, self.content_width)
             owners.extend((par, line, prep.base) for line in broken)
@@ -164,7 +166,12 @@ class RectangleLayout:
                 lines.append(self._ellipsis_line(par, line, base, size))
             else:
                 segments = self._segments(par, line.start, line.visible_end)
-                text = par.text[line.start : line.visible_end]
+                text = par.text[line.start : line.visible_end].replace(SOFT_HYPHEN, "")
+                if line.hyphen:
+                    char, face = self._hyphen()
+                    level = next(p.level for p in par.pieces if p.start < line.end <= p.end)
+                    segments.append(_Segment(char, face, level, par.hyphen_width))
+                    text += char
                 lines.append(_DraftLine(text, segments, base, line.last_in_paragraph))
         for draft_line in lines:
             self._vertical(draft_line, size)
@@ -183,6 +190,20 @@ class RectangleLayout:
             else:
                 out.append(_Segment(par.text[a:b], p.face, p.level, par.width(a, b)))
         return out
+
+    def _hyphen(self) -> tuple[str, FontFace]:
+        """Return the hyphen a line breaking at a soft hyphen shows, and its face.
+
+        U+2010 HYPHEN when the primary face has it, else U+002D HYPHEN-MINUS, drawn with
+        the first face of the stack that has it (Blink's ``ComputedStyle::HyphenString``).
+        """
+        char = HYPHEN if self.stack.primary.covers(ord(HYPHEN)) else "-"
+        return char, face_for_cluster(char, self.stack) or self.stack.primary
+
+    def _hyphen_width(self, size: float, spacing: float) -> float:
+        """Return the width of :meth:`_hyphen` at ``size`` device px, letter spacing added."""
+        char, face = self._hyphen()
+        return em_advances(char, 0, 1, face, "ltr", self.language)[0] * size + spacing
 
     def _ellipsis_line(
         self, par: Paragraph, line: Line, base: str, size: float

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from icu4py.breakers import CharacterBreaker, LineBreaker
 
+from offer_render.layout.breakrules import chromium_opportunities
+
 _DEFAULT_LOCALE = "en"
 
 
@@ -45,8 +47,11 @@ def break_opportunities(text: str, locale: str | None = None) -> list[int]:
     """Return the offsets where a line may wrap, ``len(text)`` included and 0 excluded.
 
     An offset ``i`` means a line may end after ``text[:i]``; spaces before it
-    stay with the earlier line (where they hang and are not drawn).
+    stay with the earlier line (where they hang and are not drawn). ICU's
+    opportunities are tailored as Chromium tailors them (see
+    :mod:`offer_render.layout.breakrules`).
     """
     if not text:
         return []
-    return _ends(text, list(LineBreaker(text, locale or _DEFAULT_LOCALE).segments()))
+    icu = _ends(text, list(LineBreaker(text, locale or _DEFAULT_LOCALE).segments()))
+    return chromium_opportunities(text, set(icu))

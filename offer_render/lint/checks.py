@@ -9,9 +9,9 @@ and contrast measured on the pixels.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
+
+from fontTools import unicodedata as ucd
 
 from offer_render.diagnostics import RenderWarning
 from offer_render.layout.tree import Box, LayoutTree
@@ -48,7 +48,6 @@ DATA_CODES = frozenset({"missing_glyphs", "text_clipped", "text_cut", "text_trun
 IGNORED_CODES = frozenset({"font_fallback", "collection_missing", "unknown_locale"})
 """Ordinary outcomes, not template problems: a per-character fallback face, lint's
 samples having no collections, a locale Babel does not know."""
-_QUOTED = re.compile(r"""(['"])(.+)\1""")
 
 
 def platform_findings(template: ImageTemplate) -> list[RawFinding]:
@@ -168,7 +167,7 @@ def warning_findings(warnings: Iterable[RenderWarning], case: Case | None) -> li
             severity = "warning"
         message = w.message
         if w.code == "missing_glyphs":
-            message += _scripts_note(w.message)
+            message += _scripts_note(w.characters)
         out.append(RawFinding(
             w.code, severity, w.rect, f"{w.path}: {message}" if w.path and w.rect is None
             else message, case.label if case is not None else "",
@@ -177,13 +176,11 @@ def warning_findings(warnings: Iterable[RenderWarning], case: Case | None) -> li
     return out
 
 
-def _scripts_note(message: str) -> str:
-    """Return `` (script: Devanagari, Thai)`` for the characters a missing-glyph warning quotes."""
-    m = _QUOTED.search(message)
-    chars = m.group(2) if m else ""
+def _scripts_note(chars: str) -> str:
+    """Return `` (script: Devanagari, Thai)`` for the characters of a missing-glyph warning,
+    by their Unicode Script property (Common characters as such)."""
     scripts = dict.fromkeys(
-        unicodedata.name(c, "UNKNOWN").split()[0].title() for c in chars if not c.isspace()
-    )
+        ucd.script_name(ucd.script(c)).replace("_", " ") for c in chars if not c.isspace())
     return f" (script: {', '.join(scripts)})" if scripts else ""
 
 

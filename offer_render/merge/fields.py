@@ -33,14 +33,11 @@ from offer_render.cache import process_cache
 from offer_render.config import Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import InvalidInputError
+from offer_render.merge.budget import MAX_CONTENT_CHARS, running
 from offer_render.merge.filters import FILTERS, FilterError, use_locale
 from offer_render.merge.localize import localize
-from offer_render.merge.sandbox import (
-    MAX_CONTENT_CHARS,
-    SandboxEnvironment,
-    check_printable,
-    running,
-)
+from offer_render.merge.policy import check_printable
+from offer_render.merge.sandbox import SandboxEnvironment
 from offer_render.template.models import ImageTemplate, Offer
 
 __all__ = ["merge_texts", "rewrite_aliases"]

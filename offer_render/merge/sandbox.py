@@ -29,52 +29,19 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from offer_render.merge.budget import (
-    MAX_CONTENT_CHARS,
-    MAX_CPU_SECONDS,
-    MAX_DEPTH,
-    MAX_FORMAT_WIDTH,
-    MAX_INT_BITS,
-    MAX_ITEMS,
-    MAX_NESTING,
-    MAX_PRINTED,
-    MAX_RANGE,
-    MAX_STEPS,
-    Budget,
-    check_size,
-    current,
-    running,
-    size_of,
-)
+from offer_render.merge.budget import MAX_DEPTH, check_size, current
 from offer_render.merge.filterguard import guard_filter
 from offer_render.merge.operators import BINOPS, bounded_range, format_filter
 from offer_render.merge.policy import (
     MAP_ATTRS,
     REMOVED_FILTERS,
     allowed_attributes,
-    check_printable,
     no_lipsum,
     refuse_attribute,
 )
 from offer_render.merge.rewrite import HOOKS, LOOP_GUARD, guard_tree
 
-__all__ = [
-    "MAX_CONTENT_CHARS",
-    "MAX_CPU_SECONDS",
-    "MAX_DEPTH",
-    "MAX_FORMAT_WIDTH",
-    "MAX_INT_BITS",
-    "MAX_ITEMS",
-    "MAX_NESTING",
-    "MAX_PRINTED",
-    "MAX_RANGE",
-    "MAX_STEPS",
-    "Budget",
-    "SandboxEnvironment",
-    "check_printable",
-    "running",
-    "size_of",
-]
+__all__ = ["SandboxEnvironment"]
 
 
 class SandboxEnvironment(ImmutableSandboxedEnvironment):

@@ -19,7 +19,7 @@ from offer_render.files import write_atomic
 from offer_render.preview.samples import JsonReader, choose_locales, load_inputs
 from offer_render.preview.sheet import Sheet, build_sheet
 from offer_render.preview.watch import Round, face_files
-from offer_render.resources import fonts as _fonts
+from offer_render.resources.webfonts import DEFAULT_CACHE
 from offer_render.template.validate import load_json_file
 
 
@@ -81,8 +81,5 @@ def _png(sheet: Sheet) -> bytes:
 
 
 def forget_font_cache() -> None:
-    """Clear the process-wide stylesheet and font cache, if this version of the engine has one."""
-    cache = getattr(_fonts, "DEFAULT_CACHE", None)
-    clear = getattr(cache, "clear", None)
-    if callable(clear):
-        clear()
+    """Clear the process-wide cache of parsed stylesheets and web fonts."""
+    DEFAULT_CACHE.clear()

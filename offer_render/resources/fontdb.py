@@ -32,50 +32,27 @@ from offer_render.resources.matching import match_faces
 
 FONT_SUFFIXES = frozenset({".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2"})
 
-GENERIC_MAP: dict[str, str] = {
-    "serif": "DejaVu Serif",
-    "sans-serif": "DejaVu Sans",
-    "system-ui": "DejaVu Sans",
-    "cursive": "DejaVu Sans",
-    "fantasy": "DejaVu Sans",
-    "monospace": "DejaVu Sans Mono",
-}
-"""Family each generic keyword resolves to.
-
-This is what headless Chromium on Debian picks through fontconfig when the
-DejaVu fonts are the fonts installed: fontconfig's 60-latin.conf prefers
-DejaVu Serif / DejaVu Sans / DejaVu Sans Mono for serif / sans-serif /
-monospace, Chromium resolves ``system-ui`` to the sans-serif default, and with
-no cursive or fantasy font installed fontconfig's best match for them is the
-``sans-serif`` default, DejaVu Sans.
-"""
-
-FALLBACK_FAMILIES: tuple[str, ...] = (
+LAST_RESORT_FAMILIES: tuple[str, ...] = (
     "DejaVu Sans",  # Latin, Greek, Cyrillic and many symbols
-    "Noto Sans Arabic",
-    "Noto Sans Hebrew",
-    # South and South-East Asia, Ethiopia: Hindi, Marathi, Nepali, Bengali, Gujarati,
-    # Punjabi, Tamil, Telugu, Kannada, Malayalam, Sinhala, Thai, Lao, Khmer, Burmese, Amharic
-    "Noto Sans Devanagari",
-    "Noto Sans Bengali",
-    "Noto Sans Gujarati",
-    "Noto Sans Gurmukhi",
-    "Noto Sans Tamil",
-    "Noto Sans Telugu",
-    "Noto Sans Kannada",
-    "Noto Sans Malayalam",
-    "Noto Sans Sinhala",
-    "Noto Sans Thai",
-    "Noto Sans Lao",
-    "Noto Sans Khmer",
-    "Noto Sans Myanmar",
-    "Noto Sans Ethiopic",
-    "Droid Sans Fallback",  # CJK: Chinese, Japanese kana and kanji, Hangul
+    "Droid Sans Fallback",  # CJK: Chinese, Japanese kana and kanji, some Hangul
     "Noto Color Emoji",  # colour bitmaps (CBDT), scaled to the font size
 )
-"""The bundled last-resort families, tried in this order for characters no earlier
-face covers (all from Debian packages, licences in ``fonts/``). A family listed
-here but not installed is skipped."""
+"""Bundled faces tried, in this order, for characters that no face the fallback chain
+names could draw (offline, or with no font source): not the faces Chromium would pick,
+but better than a missing glyph. A family listed here but not installed is skipped."""
+
+SYSTEM_FONT_DIRS: tuple[str, ...] = (
+    "/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
+    "/Library/Fonts", "/System/Library/Fonts",
+)
+"""Where installed system fonts are looked for when ``RendererConfig.system_fonts`` is on
+(Linux and macOS locations; folders that do not exist are skipped)."""
+
+
+def loose_name(family: str) -> str:
+    """Return ``family`` without case, spaces or hyphens, so that names written apart
+    (Noto Sans Symbols 2, Noto Sans Symbols2) find each other."""
+    return "".join(ch for ch in family.casefold() if ch not in " -_")
 
 
 @dataclass(frozen=True)
@@ -110,15 +87,20 @@ class FontDatabase:
     """
 
     def __init__(
-        self, dirs: Sequence[Path | str] = (), *, bundled_dir: Path | None = BUNDLED_FONTS_DIR
+        self, dirs: Sequence[Path | str] = (), *, bundled_dir: Path | None = BUNDLED_FONTS_DIR,
+        system: bool = False,
     ) -> None:
-        roots = ([bundled_dir] if bundled_dir is not None else []) + [Path(d) for d in dirs]
+        roots = ([bundled_dir] if bundled_dir is not None else []) + [
+            Path(d).expanduser() for d in dirs]
         self.dirs: tuple[Path, ...] = tuple(dict.fromkeys(Path(r).resolve() for r in roots))
+        self.system = system
+        """The folders are the machine's system fonts (see :data:`SYSTEM_FONT_DIRS`)."""
         self.skipped: list[tuple[Path, str]] = []
         self._lock = threading.Lock()
         self._faces: tuple[InstalledFace, ...] | None = None
         self._by_family: dict[str, list[InstalledFace]] = {}
         self._by_full_name: dict[str, InstalledFace] = {}
+        self._by_loose_name: dict[str, list[InstalledFace]] = {}
         self._digests: dict[tuple[Path, int, int], str] = {}
         """(path, mtime, size) -> sha256 of the file's bytes: one short string per file."""
 
@@ -142,15 +124,27 @@ class FontDatabase:
         found = match_faces(list(reversed(self.faces(family))), weight, style)
         return found[0] if found else None
 
-    def match_generic(self, generic: str, weight: int, style: str) -> InstalledFace | None:
-        """Return the face a generic keyword (``serif``...) resolves to; None if not installed."""
-        family = GENERIC_MAP.get(generic.lower())
-        return self.match(family, weight, style) if family else None
+    def match_loose(self, family: str, weight: int, style: str) -> InstalledFace | None:
+        """Return the face of ``family`` as :meth:`match` does, the name compared without
+        case, spaces or hyphens (see :func:`loose_name`)."""
+        self._scan()
+        faces = self._by_loose_name.get(loose_name(family), [])
+        found = match_faces(list(reversed(faces)), weight, style)
+        return found[0] if found else None
 
-    def fallback_faces(self, weight: int = 400, style: str = "normal") -> tuple[InstalledFace, ...]:
-        """Return the bundled last-resort faces (see :data:`FALLBACK_FAMILIES`), in order."""
-        found = (self.match(family, weight, style) for family in FALLBACK_FAMILIES)
+    def last_resort_faces(
+        self, weight: int = 400, style: str = "normal"
+    ) -> tuple[InstalledFace, ...]:
+        """Return the bundled last-resort faces (see :data:`LAST_RESORT_FAMILIES`), in order."""
+        found = (self.match(family, weight, style) for family in LAST_RESORT_FAMILIES)
         return tuple(f for f in found if f is not None)
+
+    def provider_of(self, face: InstalledFace) -> str:
+        """Return where ``face`` comes from: ``bundled``, ``font_dir`` or ``system``."""
+        if self.system:
+            return "system"
+        bundled = BUNDLED_FONTS_DIR.resolve()
+        return "bundled" if face.path.resolve().is_relative_to(bundled) else "font_dir"
 
     def find_local(self, name: str) -> InstalledFace | None:
         """Return the face whose full or PostScript name is ``name`` (``local()``), or None."""
@@ -197,6 +191,8 @@ class FontDatabase:
             for face in entries:
                 for name in face.names:
                     self._by_family.setdefault(name.casefold(), []).append(face)
+                for loose in dict.fromkeys(loose_name(name) for name in face.names):
+                    self._by_loose_name.setdefault(loose, []).append(face)
                 for name in face.full_names:
                     self._by_full_name.setdefault(name.casefold(), face)
                 yield face

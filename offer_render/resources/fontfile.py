@@ -361,6 +361,7 @@ def make_face(
     requested_weight: int,
     requested_style: str,
     optical_size: float | None = None,
+    provider: str = "",
 ) -> FontFace:
     """Return the face ``parsed`` draws for a requested weight and style.
 
@@ -378,10 +379,11 @@ def make_face(
     if parsed.axis("opsz") is None:
         optical_size = None  # one face for every size: the memo and caches stay shared
     key = (parsed.sha256, parsed.index, family, lo, hi, style, source, origin, unicode_ranges,
-           requested_weight, requested_style, optical_size)
+           requested_weight, requested_style, optical_size, provider)
     return _FACES.get_or_make(key, lambda: _build_face(
         parsed, family=family, weight_range=(lo, hi), style=style, source=source,
-        origin=origin, unicode_ranges=unicode_ranges, requested_weight=requested_weight,
+        origin=origin, provider=provider, unicode_ranges=unicode_ranges,
+        requested_weight=requested_weight,
         requested_style=requested_style, optical_size=optical_size))
 
 
@@ -393,6 +395,7 @@ def _build_face(
     style: str,
     source: str,
     origin: str,
+    provider: str,
     unicode_ranges: tuple[tuple[int, int], ...] | None,
     requested_weight: int,
     requested_style: str,
@@ -413,6 +416,7 @@ def _build_face(
         style=style,
         source=source,
         origin=origin,
+        provider=provider,
         data=parsed.data,
         index=parsed.index,
         metrics=parsed.metrics,

@@ -1,109 +1,48 @@
 """Resolve one rectangle's fonts: take its font_family, font_url and text, return its FontStack.
 
 The stack runs as CSS fallback does: each ``font_family`` entry in order (the
-stylesheet's @font-face faces, else installed fonts of that name, or a
-generic's bundled face), then ``serif`` if no generic was named (Chromium's
-default standard font), then the bundled last-resort faces. Only the
-unicode-range subsets the text needs are fetched, and each passes the OpenType
-Sanitizer (:mod:`offer_render.resources.sanitize`) before it is parsed; installed
-and bundled fonts are trusted. Problems become warnings:
+stylesheet's @font-face faces, else installed fonts of that name), then the generic
+family (``serif`` if none was named: Chromium's default standard font), each mapped
+by ``RendererConfig.generic_families`` to a named face; then, for the characters no
+face so far draws, the faces the fallback chain names per script (see
+:mod:`~offer_render.resources.fallback`). Only the unicode-range subsets the text
+needs are fetched, and each passes the OpenType Sanitizer before it is parsed;
+installed and bundled fonts are trusted. Problems become warnings:
 ``font_unavailable``, ``family_not_in_stylesheet``, ``family_not_found``,
 ``font_family_invalid``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from offer_render.cache import BoundedMemo, process_cache
-from offer_render.config import CacheLimits, Limits
+import regex
+
+from offer_render.config import Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import ResourceError
-from offer_render.resources.fetch import Fetched, Fetcher
+from offer_render.resources.fallback import FontProviders
+from offer_render.resources.fetch import Fetcher
 from offer_render.resources.fontdb import FontDatabase, InstalledFace
 from offer_render.resources.fontfamily import FamilyName, parse_font_family
-from offer_render.resources.fontfile import ParsedFont, load_font, make_face, parsed_font_bytes
 from offer_render.resources.matching import match_faces
-from offer_render.resources.sanitize import sanitize_font
-from offer_render.resources.stylesheet import FontFaceRule, parse_stylesheet
+from offer_render.resources.stylesheet import FontFaceRule
 from offer_render.resources.types import FontFace, FontStack
+from offer_render.resources.webfonts import (
+    DEFAULT_CACHE,
+    FaceRequest,
+    FontCache,
+    Stylesheet,
+    rule_face,
+)
 from offer_render.template.models import Rectangle
 
 DEFAULT_GENERIC = "serif"
 """Chromium's default ``font-family`` (its "standard font" setting is Times New Roman,
 which fontconfig resolves like ``serif``)."""
 SPACE = 0x20
-
-
-@dataclass(frozen=True)
-class Stylesheet:
-    """A fetched and parsed stylesheet, with the warnings its parsing gave (replayed per use)."""
-
-    url: str
-    rules: tuple[FontFaceRule, ...]
-    notes: tuple[tuple[str, str], ...] = ()
-
-
-class FontCache:
-    """In-memory, bounded, thread-safe caches of parsed stylesheets and fonts, by content.
-
-    Every use fetches through the fetcher (whose own cache decides whether the
-    bytes are still fresh, so a changed font at the same URL is picked up) and
-    parses only bytes not seen before: entries are keyed by the sha256 of what
-    was fetched. Failures are not cached. Without arguments it has caches of its own
-    with the default budgets (``CacheLimits.stylesheet_bytes``, ``web_font_bytes``);
-    :data:`DEFAULT_CACHE` uses the process-wide ones.
-    """
-
-    def __init__(
-        self, stylesheets: BoundedMemo | None = None, fonts: BoundedMemo | None = None
-    ) -> None:
-        self._sheets = stylesheets or BoundedMemo(_LIMITS.stylesheet_bytes, _stylesheet_bytes)
-        self._fonts = fonts or BoundedMemo(_LIMITS.web_font_bytes, parsed_font_bytes)
-
-    def stylesheet(self, url: str, fetcher: Fetcher, limits: Limits) -> Stylesheet:
-        """Return the parsed stylesheet at ``url``; raise ResourceError if it cannot be had."""
-        fetched = fetcher.fetch(url, max_bytes=limits.max_stylesheet_bytes, what="stylesheet")
-        return self._sheets.get_or_make(
-            (fetched.digest, fetched.url, limits.max_stylesheet_bytes, limits.max_font_face_rules),
-            lambda: _parse_stylesheet(fetched, limits),
-        )
-
-    def font(self, url: str, fetcher: Fetcher, limits: Limits) -> ParsedFont:
-        """Return the parsed font at ``url``; ResourceError if not had, ValueError if rejected.
-
-        A web font is parsed only once the OpenType Sanitizer has accepted it.
-        """
-        fetched = fetcher.fetch(url, max_bytes=limits.max_font_bytes, what="font")
-        return self._fonts.get_or_make(
-            (fetched.digest, limits.max_font_bytes, limits.max_sfnt_bytes),
-            lambda: load_font(sanitize_font(fetched.data, limits=limits)),
-        )
-
-    def clear(self) -> None:
-        """Forget everything cached."""
-        self._sheets.clear()
-        self._fonts.clear()
-
-
-def _stylesheet_bytes(sheet: Stylesheet) -> int:
-    """Return a rough size of a parsed stylesheet (for the cache's budget)."""
-    return 1024 + 512 * len(sheet.rules)
-
-
-_LIMITS = CacheLimits()
-DEFAULT_CACHE = FontCache(
-    process_cache("stylesheet", _stylesheet_bytes), process_cache("web_font", parsed_font_bytes)
-)
-"""The process-wide cache :func:`resolve_font_stack` uses unless given another."""
-
-
-def _parse_stylesheet(fetched: Fetched, limits: Limits) -> Stylesheet:
-    text = fetched.data.decode("utf-8-sig", errors="replace")
-    notes = Diagnostics()
-    rules = parse_stylesheet(text, fetched.url, limits=limits, diag=notes)
-    return Stylesheet(fetched.url, rules, tuple((w.code, w.message) for w in notes.warnings))
+_GRAPHEME = regex.compile(r"\X")
+"""An extended grapheme cluster (UAX #29), the unit a face is chosen for."""
 
 
 @dataclass
@@ -134,14 +73,19 @@ def resolve_font_stack(
     diag: Diagnostics,
     rect_index: int,
     cache: FontCache | None = None,
+    providers: FontProviders | None = None,
+    language: str | None = None,
 ) -> FontStack:
     """Return the faces ``rect`` may draw ``text`` with, in fallback order, and its primary face.
 
-    Raise ResourceError only when not even a bundled face can be loaded (or in
-    strict mode, through ``diag``, on the first font warning strict mode forbids).
+    ``providers`` say where generic and fallback faces come from (default: the
+    installed folders of ``fontdb`` only, no font source); ``language`` (the render
+    locale) picks the CJK face for Han. Raise ResourceError only when not even a
+    bundled face can be loaded (or in strict mode, through ``diag``, on the first font
+    warning strict mode forbids).
     """
-    resolver = _Resolver(rect, text, fetcher, fontdb, limits, diag, rect_index,
-                         cache or DEFAULT_CACHE)
+    resolver = _Resolver(rect, text, fetcher, providers or FontProviders(fontdb), limits,
+                         diag, rect_index, cache or DEFAULT_CACHE, language)
     return resolver.stack()
 
 
@@ -149,12 +93,16 @@ class _Resolver:
     """Walk one rectangle's family list; holds the per-call context so functions stay small."""
 
     def __init__(
-        self, rect: Rectangle, text: str, fetcher: Fetcher, fontdb: FontDatabase,
+        self, rect: Rectangle, text: str, fetcher: Fetcher, providers: FontProviders,
         limits: Limits, diag: Diagnostics, rect_index: int, cache: FontCache,
+        language: str | None,
     ) -> None:
-        self.rect, self.fetcher, self.fontdb = rect, fetcher, fontdb
+        self.rect, self.text, self.fetcher = rect, text, fetcher
+        self.providers, self.fontdb = providers, providers.fontdb
         self.limits, self.diag, self.index, self.cache = limits, diag, rect_index, cache
+        self.language = language
         self.weight, self.style = rect.weight, rect.font_style
+        self.request = FaceRequest(rect.weight, rect.font_style, rect.font_size)
         self.needed = sorted({ord(c) for c in text})
         self.sheet: Stylesheet | None = None
 
@@ -178,24 +126,14 @@ class _Resolver:
         return FontStack(tuple(faces), primary, tuple(f.name for f in families))
 
     def _fallbacks(self, results: list[_Family]) -> list[FontFace]:
-        """Return the bundled last-resort faces that draw characters no earlier face covers.
+        """Return the faces the fallback chain names for the clusters no earlier face draws.
 
-        Only those are loaded: the CJK and emoji faces are megabytes each.
+        Only those are loaded: CJK and emoji faces are megabytes each.
         """
         earlier = [f for r in results for f in r.faces]
-        remaining = [cp for cp in self.needed if cp > 0x20 and not any(
-            f.covers(cp) for f in earlier)]
-        chosen: list[FontFace] = []
-        for entry in self.fontdb.fallback_faces(self.weight, self.style):
-            if not remaining and (earlier or chosen):
-                break
-            face = self._installed(entry, "fallback")
-            if face is None:
-                continue
-            if any(face.covers(cp) for cp in remaining) or not (earlier or chosen):
-                chosen.append(face)
-                remaining = [cp for cp in remaining if not face.covers(cp)]
-        return chosen
+        clusters = [c for c in _GRAPHEME.findall(self.text) if not c.isspace()]
+        return self.providers.fallback_faces(
+            clusters, earlier, self.request, language=self.language, text=self.text)
 
     def _families(self) -> tuple[FamilyName, ...]:
         try:
@@ -234,8 +172,15 @@ class _Resolver:
         return _Family.single(entry, self._installed(installed, "installed"), problem)
 
     def _generic(self, entry: FamilyName) -> _Family:
-        found = self.fontdb.match_generic(entry.name, self.weight, self.style)
-        return _Family.single(entry, self._installed(found, "generic") if found else None)
+        """Return the face the generic keyword maps to (``GenericFamilies``), from the first
+        provider that has it; its face holding U+0020 is the primary."""
+        family = self.providers.generics.family_for(entry.name)
+        if family is None:
+            return _Family(entry)
+        needed = sorted({*self.needed, SPACE})
+        faces = self.providers.named(family, self.request, needed, origin="generic")
+        primary = next((f for f in faces if f.covers(SPACE)), faces[0] if faces else None)
+        return _Family(entry, faces, None, primary)
 
     def _rules_of(self, family: str) -> list[FontFaceRule]:
         if self.sheet is None:
@@ -265,14 +210,12 @@ class _Resolver:
         return _Family(entry, faces, None, primary)
 
     def _web_face(self, rule: FontFaceRule) -> FontFace | None:
-        failures: list[str] = []
-        for source, parsed in self._sources(rule, failures):
-            return make_face(
-                parsed, family=rule.family, weight=(rule.weight_min, rule.weight_max),
-                style=rule.style, source=source, origin="stylesheet",
-                unicode_ranges=rule.unicode_ranges, requested_weight=self.weight,
-                requested_style=self.style, optical_size=self.rect.font_size,
-            )
+        face, failures = rule_face(
+            rule, self.request, fetcher=self.fetcher, fontdb=self.fontdb, limits=self.limits,
+            cache=self.cache, origin="stylesheet", provider="stylesheet",
+        )
+        if face is not None:
+            return face
         reason = "; ".join(failures) or (
             "no src in a supported format (woff2, woff, truetype, opentype)")
         self._warn("font_unavailable",
@@ -280,45 +223,13 @@ class _Resolver:
                    "font_family")
         return None
 
-    def _sources(self, rule: FontFaceRule, failures: list[str]) -> Iterator[tuple[str, ParsedFont]]:
-        """Yield (source, font) for each ``src`` entry that loads, in the written order."""
-        urls, names = iter(rule.sources), iter(rule.local_names)
-        for kind in rule.src_order:
-            if kind == "local":
-                local = self.fontdb.find_local(next(names))
-                parsed = self._load_installed(local, failures) if local else None
-                if local and parsed:
-                    yield str(local.path), parsed
-                continue
-            src = next(urls)
-            if not src.supported:
-                continue
-            try:
-                yield src.url, self.cache.font(src.url, self.fetcher, self.limits)
-            except (ResourceError, ValueError) as exc:
-                failures.append(str(exc) if isinstance(exc, ResourceError) else
-                                f"{src.url}: {exc}")
-
-    def _load_installed(self, face: InstalledFace, failures: list[str]) -> ParsedFont | None:
-        try:
-            return self.fontdb.load(face)
-        except ValueError as exc:
-            failures.append(str(exc))
-            return None
-
     def _installed(self, face: InstalledFace, origin: str) -> FontFace | None:
         failures: list[str] = []
-        parsed = self._load_installed(face, failures)
-        if parsed is None:
+        found = self.providers.installed_face(self.fontdb, face, self.request, origin, failures)
+        if found is None:
             self._warn("font_unavailable", f"installed font not loaded: {failures[0]}",
                        "font_family")
-            return None
-        return make_face(
-            parsed, family=face.family, weight=face.weight, style=face.style,
-            source=str(face.path), origin=origin, unicode_ranges=None,
-            requested_weight=self.weight, requested_style=self.style,
-            optical_size=self.rect.font_size,
-        )
+        return found
 
     # -- reporting --------------------------------------------------------------------
 

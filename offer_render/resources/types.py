@@ -48,7 +48,7 @@ class FontFace:
     """URL or file path the face was loaded from."""
     origin: str
     """Where in the fallback chain it came from: ``stylesheet``, ``installed``,
-    ``generic`` or ``fallback`` (the bundled last-resort set)."""
+    ``generic`` or ``fallback`` (a script's face, or the last-resort set)."""
     data: bytes
     """Decompressed sfnt data (WOFF and WOFF2 already unpacked)."""
     index: int
@@ -64,6 +64,10 @@ class FontFace:
     """Skew when drawing: italic or oblique was asked for and only an upright face exists."""
     color_glyphs: bool = False
     """The face has colour glyph tables (COLR, CBDT, sbix); draw it with embedded colour."""
+    provider: str = ""
+    """Where the font came from: ``stylesheet`` (the template's ``font_url``), ``bundled``,
+    ``font_dir`` (a configured folder), ``font_source`` (a Google-Fonts-compatible API)
+    or ``system`` (installed system fonts)."""
 
     def covers(self, codepoint: int) -> bool:
         """Return whether this face can draw ``codepoint``."""
@@ -78,6 +82,8 @@ class FontFace:
             "source": self.source,
             "origin": self.origin,
         }
+        if self.provider:
+            out["provider"] = self.provider
         if self.synthetic_bold:
             out["synthetic_bold"] = True
         if self.synthetic_italic:

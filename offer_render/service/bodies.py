@@ -99,10 +99,10 @@ class LintBody(Body):
 
 
 def _json(raw: bytes) -> Any:
-    from offer_render.cli.options import parse_json
+    from offer_render.template.validate import parse_json_bytes
 
     try:
-        return parse_json(raw, BODY)
+        return parse_json_bytes(raw, BODY)
     except InvalidInputError as exc:
         raise BodyNotJson(exc.problems) from None
 

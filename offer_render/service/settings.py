@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from offer_render.config import RendererConfig
 from offer_render.errors import InvalidInputError
-from offer_render.pool.config import engine_config
+from offer_render.pool.config import KEEP, engine_config
 
 MiB = 1024 * 1024
 
@@ -66,6 +66,12 @@ class ServiceSettings(BaseSettings):
     """Use only downloads already cached. Default: False."""
     font_dirs: Annotated[tuple[Path, ...], NoDecode] = ()
     """Extra folders of installed fonts (the operator's, not a request's). Default: none."""
+    font_source: str | None = None
+    """Google-Fonts-compatible CSS API where fallback faces not bundled come from; ``none``
+    (or empty) for none. Default: None, the engine's default (the same variable,
+    ``OFFER_RENDER_FONT_SOURCE``, else the public Google Fonts API)."""
+    system_fonts: bool = False
+    """Also take fallback faces from this machine's installed fonts. Default: False."""
 
     @field_validator("allow_hosts", mode="before")
     @classmethod
@@ -87,9 +93,12 @@ class ServiceSettings(BaseSettings):
         cache_dir = self.cache_dir
         if cache_dir is None and self.data_dir is not None:
             cache_dir = self.data_dir / "cache"
+        source = self.font_source
         return engine_config(
             allow_hosts=self.allow_hosts, offline=self.offline, font_dirs=self.font_dirs,
-            allow_local_files=False, cache_dir=cache_dir,
+            allow_local_files=False, cache_dir=cache_dir, system_fonts=self.system_fonts,
+            font_source=KEEP if source is None else (
+                None if source.strip().lower() in ("", "none") else source.strip()),
         )
 
 

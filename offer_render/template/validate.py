@@ -70,6 +70,12 @@ def load_json_file(path: Path) -> object:
         raise InvalidInputError([(where, "is a folder, not a JSON file")]) from None
     except OSError as e:
         raise InvalidInputError([(where, f"cannot be read: {e.strerror or e}")]) from None
+    return parse_json_bytes(raw, where)
+
+
+def parse_json_bytes(raw: bytes, where: str) -> object:
+    """Return the JSON value of ``raw``; raise InvalidInputError naming ``where`` (a file,
+    ``<stdin>``, a request body) in one clear line."""
     try:
         # json.loads on bytes detects UTF-8/16/32 and skips a UTF-8 byte order mark.
         return json.loads(raw)

@@ -12,10 +12,11 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("OFFER_RENDER_CHROMIUM", "/usr/bin/chromium"))
 ARGS = [
@@ -49,7 +50,10 @@ LINES_JS = """
       range.setEnd(node, i + len);
       const rects = Array.from(range.getClientRects()).filter(r => r.width > 0 || r.height > 0);
       if (rects.length && ch !== "\\n") {
-        const r = rects[0];
+        // After a soft hyphen that breaks the line, the next character's range also
+        // returns the drawn hyphen's box on the line above: take its last inked box.
+        const inked = rects.filter(r => r.width > 0);
+        const r = inked.length ? inked[inked.length - 1] : rects[0];
         const mid = (r.top + r.bottom) / 2;
         if (!cur || mid > cur.bottom) {
           cur = { bottom: r.bottom, text: "" };
@@ -68,6 +72,58 @@ LINES_JS = """
 def available() -> bool:
     """Return whether the Chromium binary is installed."""
     return CHROMIUM.exists()
+
+
+@contextmanager
+def chromium(fontconfig: Path | None = None) -> Iterator[Browser]:
+    """Yield Debian's headless Chromium; with ``fontconfig``, that file configures its fonts.
+
+    ``fontconfig`` becomes ``FONTCONFIG_FILE`` of the browser's processes (an absolute
+    path: fontconfig reads a relative one from its own folder). Default: the system's.
+    """
+    env: dict[str, str | float | bool] | None = None
+    if fontconfig is not None:
+        env = {**os.environ, "FONTCONFIG_FILE": str(fontconfig.resolve())}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS,
+                                     env=env)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass(frozen=True)
+class PlatformFont:
+    """A face Chromium drew a node's text with, and how many glyphs."""
+
+    family: str
+    postscript: str
+    glyphs: int
+
+
+def platform_fonts(page: Page, count: int) -> list[list[PlatformFont]]:
+    """Return, for rectangles 0 to ``count - 1``, the faces Chromium drew each with.
+
+    From the DevTools protocol's ``CSS.getPlatformFontsForNode`` (what the Fonts pane
+    of DevTools shows); a web font is listed under its ``@font-face`` family. The
+    PostScript name tells the face (``NotoSansEthiopic-Regular`` drawn emboldened in
+    bold text, say).
+    """
+    session = page.context.new_cdp_session(page)
+    try:
+        session.send("DOM.enable")
+        session.send("CSS.enable")
+        root = session.send("DOM.getDocument")["root"]["nodeId"]
+        result = []
+        for index in range(count):
+            node = session.send("DOM.querySelector", {"nodeId": root, "selector": f"#r{index}"})
+            fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
+            result.append([PlatformFont(f["familyName"], f.get("postScriptName", ""),
+                                        int(f["glyphCount"])) for f in fonts["fonts"]])
+        return result
+    finally:
+        session.detach()
 
 
 @contextmanager

@@ -13,9 +13,23 @@ INK_ALPHA = 64
 Box = tuple[int, int, int, int]
 
 
+SOFT_HYPHEN = "\u00ad"
+LINE_END_HYPHENS = "\u2010-"
+"""What a line broken at a soft hyphen shows: U+2010, or '-' when the face lacks it
+(Blink's ComputedStyle::HyphenString)."""
+
+
 def normalize_lines(lines: list[str]) -> list[str]:
-    """Return non-empty lines with white space collapsed and trimmed, for comparison."""
-    out = [" ".join(line.split()) for line in lines]
+    """Return non-empty lines with white space collapsed and trimmed, for comparison.
+
+    Soft hyphens are dropped and so is a hyphen ending a line: Chromium's lines keep
+    the text's U+00AD and show no hyphen character, the engine's drop U+00AD and end
+    with the hyphen it draws; a break after a hard hyphen still differs from one
+    before it ("summer-" | "sale" against "summer" | "-sale"). Whether the hyphen is
+    drawn is the ink comparison's to see.
+    """
+    out = [" ".join(line.replace(SOFT_HYPHEN, "").split()).rstrip(LINE_END_HYPHENS)
+           for line in lines]
     return [line for line in out if line]
 
 

@@ -4,6 +4,8 @@ Usage: ``python -m tests.fidelity.run [--only NAME ...]``. Writes
 engine | Chromium | difference sheets to ``tests/output/fidelity/``. Exits 1
 when the totals miss the targets (lines equal in >= 95% of rectangles, median
 ink-box IoU >= 0.95, worst >= 0.8, every rectangle's ink match >= 0.95).
+``python -m tests.fidelity.run --multilingual [--only ID ...] [--all]`` runs the
+multilingual check instead (:mod:`tests.fidelity.multilingual`).
 """
 
 from __future__ import annotations
@@ -157,10 +159,18 @@ def print_summary(summary: Summary) -> None:
 
 
 def main() -> None:
-    """Run the suite from the command line."""
+    """Run the suite (or, with ``--multilingual``, the multilingual check) from the command line."""
+    argv = sys.argv[1:]
+    if "--multilingual" in argv:
+        from tests.fidelity import multilingual
+
+        multilingual.main([a for a in argv if a != "--multilingual"])
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", nargs="*", help="sample names (file stems) to run")
-    args = parser.parse_args()
+    parser.add_argument("--multilingual", action="store_true",
+                        help="run the multilingual check (its own --only and --all)")
+    args = parser.parse_args(argv)
     if not browser.available():
         print(f"Chromium not found at {browser.CHROMIUM}; install Debian's chromium package")
         sys.exit(2)

@@ -38,16 +38,19 @@ def _empty() -> object:
 
 
 @cache
-def box_font_bytes(family: str = "Box Test", weight: int = 400, italic: bool = False) -> bytes:
-    """Return the bytes of a box-glyph TrueType font with the given name, weight and style."""
-    names = [".notdef", "space"] + [f"g{ord(c):04X}" for c in CHARS]
+def box_font_bytes(
+    family: str = "Box Test", weight: int = 400, italic: bool = False, chars: str = CHARS
+) -> bytes:
+    """Return the bytes of a box-glyph TrueType font with the given name, weight and style,
+    covering ``chars`` (default: :data:`CHARS`) and the space."""
+    names = [".notdef", "space"] + [f"g{ord(c):04X}" for c in chars]
     fb = FontBuilder(UPEM, isTTF=True)
     fb.setupGlyphOrder(names)
-    cmap = {32: "space"} | {ord(c): f"g{ord(c):04X}" for c in CHARS}
+    cmap = {32: "space"} | {ord(c): f"g{ord(c):04X}" for c in chars}
     fb.setupCharacterMap(cmap)
     glyphs = {".notdef": _box(600, 600), "space": _empty()}
     metrics = {".notdef": (600, 0), "space": (1000, 0)}
-    for c in CHARS:
+    for c in chars:
         width = NARROW.get(c, WIDE.get(c, 1000))
         glyphs[f"g{ord(c):04X}"] = _box(width, ASCENT)
         metrics[f"g{ord(c):04X}"] = (width, 0)

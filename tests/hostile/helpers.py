@@ -17,15 +17,24 @@ from offer_render.config import Limits, NetworkPolicy, RendererConfig
 CLI = [sys.executable, "-c", "from offer_render.cli.main import main; main()"]
 
 
+SLACK = 3.0
+"""How much longer than its deadline a block may take before it counts as hung. The
+deadlines are guards against hangs and unbounded work, not speed tests (what is
+refused is checked by the message): a machine running the suite on both cores next to
+other work took 1.02 s for a 1 s block."""
+
+
 @contextmanager
 def within(seconds: float) -> Iterator[None]:
-    """Fail the test if the block takes longer than ``seconds`` (exceptions pass through)."""
+    """Fail the test if the block takes longer than ``seconds`` times :data:`SLACK`
+    (exceptions pass through)."""
     start = time.monotonic()
     try:
         yield
     finally:
         took = time.monotonic() - start
-        assert took < seconds, f"took {took:.2f} s, deadline {seconds:g} s"
+        limit = seconds * SLACK
+        assert took < limit, f"took {took:.2f} s, deadline {seconds:g} s x {SLACK:g}"
 
 
 def files_in(folder: Path) -> list[str]:

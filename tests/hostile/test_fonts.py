@@ -17,8 +17,9 @@ from offer_render.config import BUNDLED_FONTS_DIR, Limits
 from offer_render.diagnostics import Diagnostics
 from offer_render.errors import ResourceError
 from offer_render.resources.fontdb import FontDatabase
-from offer_render.resources.fonts import FontCache, resolve_font_stack
+from offer_render.resources.fonts import resolve_font_stack
 from offer_render.resources.sanitize import REJECTED, sanitize_font
+from offer_render.resources.webfonts import FontCache
 from offer_render.template.models import Rectangle
 from tests.conftest import LocalServer
 from tests.hostile.helpers import codes, rect, renderer, template, within
@@ -44,7 +45,7 @@ def _render_with_font(server: LocalServer, name: str, data: bytes, **limits: Any
     assert result.width == 200
     faces = {f["family"] for r in result.report["rectangles"] for f in r["faces"]}
     assert "Hostile" not in faces  # fell back
-    assert "DejaVu Sans" in faces
+    assert "Noto Sans" in faces  # sans-serif
     return result.report
 
 
@@ -155,7 +156,7 @@ def test_binary_garbage_stylesheet_gives_no_fonts_and_no_crash(
         result = renderer().render(template(rect(
             "Hi", font_family="G, sans-serif", font_url=http_server.url("/tmp/garbage.css"))))
     faces = {f["family"] for r in result.report["rectangles"] for f in r["faces"]}
-    assert faces == {"DejaVu Sans"}
+    assert faces == {"Noto Sans"}
     assert "family_not_in_stylesheet" in codes(result.report)
 
 
