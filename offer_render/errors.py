@@ -30,6 +30,10 @@ class InvalidInputError(OfferRenderError):
         parts = (f"{path}: {msg}" if path else msg for path, msg in self.problems)
         super().__init__("; ".join(parts))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as the problems (a render process pool sends errors between processes)."""
+        return (type(self), (self.problems,))
+
     def renamed(self, rename: Callable[[str], str]) -> InvalidInputError:
         """Return the same problems with every path passed through ``rename``.
 
@@ -44,19 +48,32 @@ class ResourceError(OfferRenderError):
 
     ``transient`` marks failures that say nothing about the resource itself (a
     timeout, a refused or dropped connection, an HTTP 5xx): a stored copy may stand in.
+    ``refused`` marks a URL the network policy does not let the engine fetch at all: a
+    scheme other than http and https, a local file when local files are not allowed, a
+    ``file://`` URL naming a host, a redirect to another scheme, or an address that is
+    loopback, private, link-local or cloud metadata (README, "Bad and hostile input").
+    Nothing was fetched, so the fault lies with whoever chose the URL, not with the host:
+    the render service answers it 422 rather than 502. Both default to False.
     """
 
     exit_code = 1
 
     def __init__(
-        self, url: str, reason: str, *, field: str | None = None, transient: bool = False
+        self, url: str, reason: str, *, field: str | None = None, transient: bool = False,
+        refused: bool = False,
     ) -> None:
         self.url = url
         self.reason = reason
         self.field = field
         self.transient = transient
+        self.refused = refused
         where = f"{field}: " if field else ""
         super().__init__(f"{where}{url}: {reason}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with every field (a render process pool sends errors between processes)."""
+        return (_rebuild_resource_error, (type(self), self.url, self.reason, self.field,
+                                          self.transient, self.refused))
 
 
 class RenderError(OfferRenderError):
@@ -86,6 +103,13 @@ class WriteError(OfferRenderError, OSError):
     def __reduce__(self) -> tuple[object, ...]:
         """Pickle as the constructor's arguments (OSError's own reduce passes errno first)."""
         return (_rebuild_write_error, (self.filename, self.errno, self.strerror))
+
+
+def _rebuild_resource_error(
+    cls: type[ResourceError], url: str, reason: str, field: str | None, transient: bool,
+    refused: bool,
+) -> ResourceError:
+    return cls(url, reason, field=field, transient=transient, refused=refused)
 
 
 def _rebuild_write_error(path: str, errno: int | None, strerror: str) -> WriteError:

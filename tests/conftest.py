@@ -22,6 +22,10 @@
 
 ``http_server.requests`` lists every request path (with query) the server got, in order,
 so a test can assert that a URL was never requested.
+
+``render_service`` runs the render service (``offer-render serve``'s app on uvicorn, with
+real worker processes) on a free loopback port for a test module; ``running_service``
+runs one with other settings.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import formatdate
 from functools import cache
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -327,3 +332,63 @@ def fetcher() -> PolicyFetcher:
         "offer-render-tests",
     )
 
+
+
+class RunningService:
+    """A render service answering on 127.0.0.1: its ``base_url``, ``app`` and render ``pool``."""
+
+    def __init__(self, base_url: str, app: Any) -> None:
+        self.base_url = base_url
+        self.app = app
+        self.pool = app.state.pool
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of ``path`` on the service."""
+        return self.base_url + path
+
+
+@contextmanager
+def running_service(**settings: Any) -> Iterator[RunningService]:
+    """Run the render service (real uvicorn, real worker processes) on a free loopback port.
+
+    ``settings`` are :class:`~offer_render.service.settings.ServiceSettings` fields; the
+    defaults here are one worker, the local test server's host allowed, and a private
+    download cache. The server runs in a thread of this process, so a test can reach
+    its pool; it is stopped (and its workers with it) when the block ends.
+    """
+    import uvicorn
+
+    from offer_render.service.app import create_app, start_pool
+    from offer_render.service.server import listen
+    from offer_render.service.settings import ServiceSettings
+
+    given: dict[str, Any] = {"workers": 1, "allow_hosts": ("127.0.0.1",), "port": 0, **settings}
+    config = ServiceSettings(**given)
+    sock = listen("127.0.0.1", 0)
+    app = create_app(config, pool=start_pool(config))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", access_log=False,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name="test-render-service")
+    thread.start()
+    end = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive(), "the service stopped while starting"
+        assert time.monotonic() < end, "the service did not start in 30 s"
+        time.sleep(0.02)
+    try:
+        yield RunningService(f"http://127.0.0.1:{sock.getsockname()[1]}", app)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+@pytest.fixture(scope="module")
+def render_service(http_server: LocalServer, tmp_path_factory: pytest.TempPathFactory
+                   ) -> Iterator[RunningService]:
+    """Run one render service for a test module: two workers, a backlog of four, a 64 KiB
+    body limit, a 20 s deadline, fonts and backgrounds from ``http_server``."""
+    cache = tmp_path_factory.mktemp("service-cache")
+    with running_service(workers=2, backlog=4, max_body=64 * 1024, render_timeout=20,
+                         cache_dir=cache) as service:
+        yield service

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from offer_render.config import NetworkPolicy, RendererConfig
+from offer_render.config import RendererConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,26 +90,25 @@ def make_config(
     allow_hosts: tuple[str, ...], offline: bool, font_dirs: tuple[Path, ...], base_dir: Path,
     *, allow_local_files: bool = True,
 ) -> RendererConfig:
-    """Return the configuration the CLI renders with.
+    """Return the configuration the CLI renders with (built by the one function every
+    front door uses, :func:`offer_render.pool.engine_config`).
 
     Local files are allowed by default: the designer commands (render, preview,
     lint, demo, fonts pull) read templates their user wrote. ``batch`` passes
     ``allow_local_files=False`` unless ``--allow-local-files``: its offers come
     from elsewhere.
     """
-    policy = NetworkPolicy(
-        allow_hosts=frozenset(allow_hosts), offline=offline, allow_local_files=allow_local_files,
-        base_dir=base_dir,
-    )
-    config = RendererConfig(network=policy, font_dirs=font_dirs)
+    from offer_render.pool.config import KEEP, engine_config
+
     ctx = click.get_current_context(silent=True)
     flags: dict[str, Any] = ctx.meta.get(FONTS_KEY, {}) if ctx is not None else {}
     source = flags.get("font_source")
-    if source is not None:
-        config = replace(config, font_source=None if source.lower() == "none" else source)
-    if flags.get("system_fonts"):
-        config = replace(config, system_fonts=True)
-    return config
+    return engine_config(
+        allow_hosts=allow_hosts, offline=offline, font_dirs=font_dirs,
+        allow_local_files=allow_local_files, base_dir=base_dir,
+        font_source=KEEP if source is None else (None if source.lower() == "none" else source),
+        system_fonts=bool(flags.get("system_fonts")),
+    )
 
 
 def is_stdin(path: Path | None) -> bool:

@@ -81,12 +81,15 @@ class Refused(Exception):  # noqa: N818 - internal signal, not an error type use
 
     It derives from ``Exception`` (not ``OSError``) on purpose: urllib3 and
     requests wrap only ``OSError`` and their own types, so this reaches the
-    fetcher unchanged.
+    fetcher unchanged. ``policy`` is True when the address policy refused to
+    connect (the fetcher's ResourceError then says ``refused``), False when the
+    host could not be resolved or reached. Default: False.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, policy: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.policy = policy
 
 
 def _guarded_connect(conn: HTTPConnection, allow: frozenset[str]) -> socket.socket:
@@ -136,7 +139,7 @@ def _guarded_connect(conn: HTTPConnection, allow: frozenset[str]) -> socket.sock
         raise Refused(msg)
     if refused:
         msg = f"address {', '.join(refused)} of host {host} is not allowed by the network policy"
-        raise Refused(msg)
+        raise Refused(msg, policy=True)
     msg = f"cannot resolve host {host}: no addresses"
     raise Refused(msg)
 
@@ -192,4 +195,4 @@ class GuardedAdapter(HTTPAdapter):
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         # A proxy would be the address connected to, which defeats the policy.
         msg = f"proxies are not supported by the network policy (proxy {proxy})"
-        raise Refused(msg)
+        raise Refused(msg, policy=True)

@@ -122,7 +122,7 @@ class HttpFetcher:
                     scheme = urlsplit(target).scheme.lower()
                     if scheme not in NETWORK_SCHEMES:
                         msg = f"redirected to {target}: only http and https redirects are followed"
-                        raise ResourceError(url, msg)
+                        raise ResourceError(url, msg, refused=True)
                     redirects += 1
                     current = target
                     continue
@@ -160,7 +160,7 @@ class HttpFetcher:
                 headers={"User-Agent": self.user_agent, **extra_headers},
             )
         except Refused as e:
-            raise ResourceError(url, e.reason + via) from None
+            raise ResourceError(url, e.reason + via, refused=e.policy) from None
         except requests.RequestException as e:
             if ctx.passed() or isinstance(e, requests.Timeout):
                 raise ResourceError(url, ctx.timed_out(), transient=True) from None

@@ -39,7 +39,7 @@ class LocalFileFetcher:
             raise ResourceError(url, f"invalid URL: {e}") from None
         if parts.scheme.lower() == "file":
             if parts.netloc not in ("", "localhost"):
-                raise ResourceError(url, "file URLs must not name a remote host")
+                raise ResourceError(url, "file URLs must not name a remote host", refused=True)
             path = Path(url2pathname(parts.path))
         else:
             path = Path(url.strip())

@@ -3,8 +3,9 @@
 ``http`` and ``https`` go to :class:`~offer_render.resources.fetch.http.HttpFetcher`
 (unless ``NetworkPolicy.offline``), ``file://`` URLs and plain paths to
 :class:`~offer_render.resources.fetch.local.LocalFileFetcher` when
-``NetworkPolicy.allow_local_files`` says so; every other scheme is refused.
-Nothing is cached here: wrap it in a
+``NetworkPolicy.allow_local_files`` says so; every other scheme is refused. A
+refusal is a ResourceError with ``refused`` set (nothing was fetched: the URL is at
+fault, not a host). Nothing is cached here: wrap it in a
 :class:`~offer_render.resources.fetch.caching.CachingFetcher` for that.
 """
 
@@ -66,10 +67,12 @@ class PolicyFetcher:
                                    validators=validators)
         if scheme == "file" or not has_scheme(url.strip()):
             if not self.policy.allow_local_files:
-                raise ResourceError(url, "local files are not allowed by the network policy")
+                raise ResourceError(url, "local files are not allowed by the network policy",
+                                    refused=True)
             return self.local.fetch(url, max_bytes=max_bytes, what=what)
         allowed = "http, https, file" if self.policy.allow_local_files else "http, https"
-        raise ResourceError(url, f"the {scheme}: scheme is not allowed (only {allowed})")
+        raise ResourceError(url, f"the {scheme}: scheme is not allowed (only {allowed})",
+                            refused=True)
 
     def request_headers(self) -> Mapping[str, str]:
         """Return the headers every HTTP request sends (see :meth:`HttpFetcher.request_headers`)."""

@@ -1,0 +1,192 @@
+"""Take a request body's bytes in a render worker; return the answer: image, sheet or findings.
+
+These are the task functions the service sends to its
+:class:`~offer_render.pool.RenderPool`: each parses its body
+(:mod:`~offer_render.service.bodies`), calls the engine exactly as the command line
+would (``Renderer.render``, ``preview.build_sheet``, ``lint.lint_template``) and
+returns plain data for the event loop to write. Nothing here draws or decides.
+
+**ETag.** A render's ETag is its input hash, computed before rendering, the way batch
+computes it (:mod:`offer_render.batch.inputhash`): sha256 over the engine version,
+the template used (given, else the offer's own), the whole offer, the locale, the
+options (format, quality, scale, strict, context, collections, default locale,
+limits, a fingerprint of the font folders) and the sha256 of every resource the
+template uses (background, stylesheets, the font files they give for its families).
+Resources are fetched through the task's snapshot, so the hash and the image see the
+same bytes. A request whose ``If-None-Match`` holds it gets 304 without a render.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
+from offer_render.errors import InvalidInputError, ResourceError
+from offer_render.pool.worker import TaskContext
+from offer_render.service.bodies import MAX_PREVIEW_CELLS, LintBody, PreviewBody, RenderBody
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def keeps_refusals(fn: Callable[P, R]) -> Callable[P, R]:
+    """Make ``fn`` raise a ResourceError as refused when the fetch error it came from was.
+
+    A stage may re-raise a fetch's error under its own field (the background's does),
+    as a new ResourceError raised while handling the first; the refusal must survive
+    that, or a refused address would read as a host that failed (502, not 422).
+    """
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ResourceError as exc:
+            raise _with_refusal(exc) from None
+
+    return run
+
+
+def _with_refusal(exc: ResourceError) -> ResourceError:
+    seen: BaseException | None = exc.__context__
+    while seen is not None and not exc.refused:
+        if isinstance(seen, ResourceError) and seen.refused and seen.url == exc.url:
+            return ResourceError(exc.url, exc.reason, field=exc.field,
+                                 transient=exc.transient, refused=True)
+        seen = seen.__context__
+    return exc
+
+
+@dataclass(frozen=True)
+class RenderAnswer:
+    """What ``POST /v1/render`` answers: the image (or only the ETag for a 304), the
+    warnings count, the report when asked, and the seconds the render took."""
+
+    etag: str
+    format: str
+    not_modified: bool = False
+    data: bytes = b""
+    mime_type: str = ""
+    warnings: int = 0
+    report: dict[str, Any] | None = field(default=None, repr=False)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class SheetAnswer:
+    """What ``POST /v1/preview`` answers: the contact sheet as PNG and its warnings count."""
+
+    png: bytes
+    cells: int
+    warnings: int
+
+
+@keeps_refusals
+def render_request(
+    ctx: TaskContext, raw: bytes, *, want_report: bool, if_none_match: tuple[str, ...] = ()
+) -> RenderAnswer:
+    """Parse a render body, hash its inputs, and render unless the client has this ETag."""
+    from offer_render.encode import normalize_format
+
+    body = RenderBody.parse(raw)
+    fmt = normalize_format(body.format)
+    etag = f'"{input_hash(ctx, body, fmt)}"'
+    if etag in if_none_match or "*" in if_none_match:
+        return RenderAnswer(etag, fmt, not_modified=True)
+    start = time.perf_counter()
+    result = ctx.renderer.render(
+        body.template, body.offer, locale=body.locale, format=fmt, quality=body.quality,
+        scale=body.scale, strict=body.strict, context=body.context,
+        collections=body.collections, deadline=ctx.fetch_budget(),
+    )
+    return RenderAnswer(
+        etag, fmt, data=result.data, mime_type=result.mime_type, warnings=len(result.warnings),
+        report=result.report if want_report else None, seconds=time.perf_counter() - start,
+    )
+
+
+def input_hash(ctx: TaskContext, body: RenderBody, fmt: str) -> str:
+    """Return the hex input hash of a render body (see the module docstring)."""
+    from offer_render.batch.inputhash import InputHasher
+    from offer_render.batch.memofetch import MemoFetcher
+
+    config = ctx.config
+    options = {
+        "format": fmt, "quality": body.quality, "scale": body.scale, "strict": body.strict,
+        "context": body.context, "collections": body.collections, **_fixed_options(config),
+    }
+    hasher = InputHasher(MemoFetcher(ctx.fetcher), config.limits)
+    return hasher.input_hash(offer=body.offer or {}, template=body.template,
+                             locale=body.locale, options=options)
+
+
+@functools.cache
+def _fixed_options(config: RendererConfig) -> dict[str, Any]:
+    """Return the hashed options that come from the configuration: the default locale, the
+    limits and the font folders' fingerprint, worked out once per worker (the folders are
+    the operator's and change only with a restart)."""
+    from offer_render.batch.inputhash import font_dirs_fingerprint
+
+    dirs: tuple[Path, ...] = (BUNDLED_FONTS_DIR, *config.font_dirs)
+    return {"default_locale": config.default_locale, "limits": asdict(config.limits),
+            "fonts": font_dirs_fingerprint(dirs)}
+
+
+@keeps_refusals
+def preview_request(ctx: TaskContext, raw: bytes) -> SheetAnswer:
+    """Parse a preview body; return the contact sheet as ``offer-render preview`` draws it."""
+    from offer_render.locales import parse_locale_list
+    from offer_render.preview.samples import choose_locales
+    from offer_render.preview.sheet import build_sheet
+    from offer_render.resources.deadline import render_deadline
+
+    body = PreviewBody.parse(raw)
+    samples = _samples(body.template, body.offers)
+    given = parse_locale_list(body.locales, "locales") if body.locales is not None else None
+    locales = choose_locales(given, samples, ctx.config.default_locale)
+    cells = len(samples) * len(locales)
+    if cells > MAX_PREVIEW_CELLS:
+        raise InvalidInputError([("offers", f"{len(samples)} offers x {len(locales)} locales "
+                                  f"make {cells} cells; one preview draws at most "
+                                  f"{MAX_PREVIEW_CELLS}")])
+    with render_deadline(ctx.fetch_budget()):
+        sheet = build_sheet(ctx.renderer, body.template, samples, locales, debug=body.debug)
+    out = io.BytesIO()
+    sheet.image.save(out, format="PNG")
+    warnings = sum(len(cell.warnings) for cell in sheet.cells)
+    return SheetAnswer(out.getvalue(), len(sheet.cells), warnings)
+
+
+@keeps_refusals
+def lint_request(ctx: TaskContext, raw: bytes) -> dict[str, Any]:
+    """Parse a lint body; return ``{"findings": [...], "errors": n, "warnings": n}``."""
+    from offer_render.lint import lint_template
+    from offer_render.locales import parse_locale_list
+    from offer_render.resources.deadline import render_deadline
+
+    body = LintBody.parse(raw)
+    given = parse_locale_list(body.locales, "locales") if body.locales is not None else None
+    with render_deadline(ctx.fetch_budget()):
+        findings = lint_template(ctx.renderer, body.template, _samples(body.template,
+                                 body.offers), locales=given)
+    errors = sum(f.severity == "error" for f in findings)
+    return {"findings": [f.to_json() for f in findings], "errors": errors,
+            "warnings": len(findings) - errors}
+
+
+def _samples(template: dict[str, Any], offers: list[dict[str, Any]]) -> list[Any]:
+    """Return the samples as the command line makes them from ``--offer`` files: each
+    offer labelled with its id (else ``offer N``), else the template's own data."""
+    from offer_render.preview.samples import NO_OFFER, Sample, offer_label
+
+    if offers:
+        return [Sample(offer_label(o, f"offer {n}"), o) for n, o in enumerate(offers, 1)]
+    if "image_template" in template:
+        return [Sample(offer_label(template, "offer"), template)]
+    return [Sample(NO_OFFER, None)]
