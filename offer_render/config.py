@@ -1,11 +1,17 @@
-"""Hold the engine's configuration: limits, network policy and font folders, all frozen."""
+"""Hold the engine's configuration: limits, network policy, fonts and caches, all frozen.
+
+:func:`engine_config` builds it from what an operator sets (flags or environment), the
+one way every front door does: the command line's ``make_config``, the render
+service's settings and the pool's workers, so a flag means the same everywhere.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from offer_render.version import __version__
 
@@ -279,3 +285,40 @@ class RendererConfig:
         """Return the most the engine's in-memory caches may hold: every budget of
         :attr:`caches`, the process-wide ones included (see :class:`CacheLimits`)."""
         return self.caches.total_bytes
+
+
+KEEP: Any = object()
+"""For ``font_source``: keep the configuration's default (``$OFFER_RENDER_FONT_SOURCE``,
+else the public Google Fonts API)."""
+
+
+def engine_config(
+    *,
+    allow_hosts: Iterable[str] = (),
+    offline: bool = False,
+    font_dirs: Iterable[Path] = (),
+    allow_local_files: bool = False,
+    base_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    render_deadline: float | None = None,
+    font_source: str | None = KEEP,
+    system_fonts: bool = False,
+) -> RendererConfig:
+    """Return the configuration for these options.
+
+    ``allow_local_files`` defaults to False: only callers whose user wrote the
+    template (the designer commands) turn it on; batch and the service render
+    templates that come from elsewhere. ``cache_dir`` None keeps the default disk
+    cache (``$OFFER_RENDER_CACHE_DIR`` or the user cache folder); ``render_deadline``
+    None keeps each fetch's own deadline only (``Limits.fetch_timeout``);
+    ``font_source`` :data:`KEEP` keeps the default font source, None turns it off.
+    """
+    policy = NetworkPolicy(
+        allow_hosts=frozenset(allow_hosts), offline=offline,
+        allow_local_files=allow_local_files, base_dir=base_dir,
+    )
+    config = RendererConfig(network=policy, font_dirs=tuple(Path(d) for d in font_dirs),
+                            render_deadline=render_deadline, system_fonts=system_fonts)
+    if font_source is not KEEP:
+        config = replace(config, font_source=font_source)
+    return replace(config, cache_dir=cache_dir) if cache_dir is not None else config

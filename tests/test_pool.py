@@ -20,6 +20,7 @@ import pytest
 
 from offer_render import InvalidInputError, Limits, NetworkPolicy, RendererConfig, ResourceError
 from offer_render.api import Renderer
+from offer_render.config import engine_config
 from offer_render.errors import RenderError
 from offer_render.pool import (
     PoolBusy,
@@ -29,7 +30,6 @@ from offer_render.pool import (
     RenderPool,
     TaskContext,
     WorkerDied,
-    engine_config,
 )
 from tests.conftest import LocalServer
 

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from offer_render.api import Renderer
-from offer_render.pool import engine_config
+from offer_render.config import engine_config
 from tests.conftest import LocalServer, RunningService
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -12,7 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "offer_render"
 STAGES = ("template", "merge", "resources", "layout", "raster", "encode")
-CALLERS = ("api", "cli", "batch", "preview", "lint", "service")
+CALLERS = ("api", "cli", "batch", "preview", "lint", "service", "pool")
 MAX_MODULE_LINES = 550
 
 

@@ -91,14 +91,14 @@ def make_config(
     *, allow_local_files: bool = True,
 ) -> RendererConfig:
     """Return the configuration the CLI renders with (built by the one function every
-    front door uses, :func:`offer_render.pool.engine_config`).
+    front door uses, :func:`offer_render.config.engine_config`).
 
     Local files are allowed by default: the designer commands (render, preview,
     lint, demo, fonts pull) read templates their user wrote. ``batch`` passes
     ``allow_local_files=False`` unless ``--allow-local-files``: its offers come
     from elsewhere.
     """
-    from offer_render.pool.config import KEEP, engine_config
+    from offer_render.config import KEEP, engine_config
 
     ctx = click.get_current_context(silent=True)
     flags: dict[str, Any] = ctx.meta.get(FONTS_KEY, {}) if ctx is not None else {}

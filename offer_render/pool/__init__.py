@@ -4,17 +4,14 @@
 process: the render service, batch jobs, a Python program rendering in parallel.
 Its workers (:mod:`.worker`, started by :mod:`.process`) each keep one warm
 Renderer; :mod:`.tasks` holds what the pool's own methods run there;
-:mod:`.errors` the typed failures (busy, timeout, worker died, closed);
-:func:`engine_config` (:mod:`.config`) builds the configuration every front door
-renders with. The pool itself loads on first use, so the command line can import
-:func:`engine_config` without the engine.
+:mod:`.errors` the typed failures (busy, timeout, worker died, closed). The pool
+itself loads on first use, so importing the errors costs nothing.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from offer_render.pool.config import engine_config
 from offer_render.pool.errors import PoolBusy, PoolClosed, PoolError, PoolTimeout, WorkerDied
 
 if TYPE_CHECKING:
@@ -31,7 +28,6 @@ __all__ = [
     "RenderPool",
     "TaskContext",
     "WorkerDied",
-    "engine_config",
 ]
 
 _LAZY = {"DEFAULT_TIMEOUT": "pool", "PoolStats": "pool", "RenderPool": "pool",

@@ -82,7 +82,8 @@ def fit_background(
     try:
         fetched = fetcher.fetch(url, max_bytes=limits.max_background_bytes, what="background")
     except ResourceError as e:
-        raise ResourceError(url, e.reason, field=FIELD) from None
+        raise ResourceError(url, e.reason, field=FIELD, transient=e.transient,
+                            refused=e.refused) from None
 
     key = (fetched.digest, width, height)
 

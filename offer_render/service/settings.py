@@ -7,7 +7,7 @@ wins over the default. Lists come from the environment comma-separated
 (``OFFER_RENDER_ALLOW_HOSTS=127.0.0.1,fonts.internal``), font folders
 ``os.pathsep``-separated as in ``PATH``. :meth:`ServiceSettings.renderer_config`
 turns them into the engine's configuration through the one function every front
-door uses (:func:`offer_render.pool.engine_config`); the service never allows local
+door uses (:func:`offer_render.config.engine_config`); the service never allows local
 files, whatever it is given: the templates come from the service's callers.
 """
 
@@ -20,9 +20,8 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from offer_render.config import RendererConfig
+from offer_render.config import KEEP, RendererConfig, engine_config
 from offer_render.errors import InvalidInputError
-from offer_render.pool.config import KEEP, engine_config
 
 MiB = 1024 * 1024
 

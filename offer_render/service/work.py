@@ -21,46 +21,14 @@ from __future__ import annotations
 import functools
 import io
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
-from offer_render.errors import InvalidInputError, ResourceError
+from offer_render.errors import InvalidInputError
 from offer_render.pool.worker import TaskContext
 from offer_render.service.bodies import MAX_PREVIEW_CELLS, LintBody, PreviewBody, RenderBody
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def keeps_refusals(fn: Callable[P, R]) -> Callable[P, R]:
-    """Make ``fn`` raise a ResourceError as refused when the fetch error it came from was.
-
-    A stage may re-raise a fetch's error under its own field (the background's does),
-    as a new ResourceError raised while handling the first; the refusal must survive
-    that, or a refused address would read as a host that failed (502, not 422).
-    """
-
-    @functools.wraps(fn)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except ResourceError as exc:
-            raise _with_refusal(exc) from None
-
-    return run
-
-
-def _with_refusal(exc: ResourceError) -> ResourceError:
-    seen: BaseException | None = exc.__context__
-    while seen is not None and not exc.refused:
-        if isinstance(seen, ResourceError) and seen.refused and seen.url == exc.url:
-            return ResourceError(exc.url, exc.reason, field=exc.field,
-                                 transient=exc.transient, refused=True)
-        seen = seen.__context__
-    return exc
 
 
 @dataclass(frozen=True)
@@ -87,7 +55,6 @@ class SheetAnswer:
     warnings: int
 
 
-@keeps_refusals
 def render_request(
     ctx: TaskContext, raw: bytes, *, want_report: bool, if_none_match: tuple[str, ...] = ()
 ) -> RenderAnswer:
@@ -138,7 +105,6 @@ def _fixed_options(config: RendererConfig) -> dict[str, Any]:
             "fonts": font_dirs_fingerprint(dirs)}
 
 
-@keeps_refusals
 def preview_request(ctx: TaskContext, raw: bytes) -> SheetAnswer:
     """Parse a preview body; return the contact sheet as ``offer-render preview`` draws it."""
     from offer_render.locales import parse_locale_list
@@ -163,7 +129,6 @@ def preview_request(ctx: TaskContext, raw: bytes) -> SheetAnswer:
     return SheetAnswer(out.getvalue(), len(sheet.cells), warnings)
 
 
-@keeps_refusals
 def lint_request(ctx: TaskContext, raw: bytes) -> dict[str, Any]:
     """Parse a lint body; return ``{"findings": [...], "errors": n, "warnings": n}``."""
     from offer_render.lint import lint_template
