@@ -4,7 +4,9 @@ The answer is the image bytes with their content type, ``ETag`` (the input hash,
 :mod:`offer_render.service.work`) and ``X-Offer-Render-Warnings`` (how many warnings
 the render report has). ``?report=1`` answers ``{"report": {...}, "image":
 "<base64>"}`` instead. A request whose ``If-None-Match`` names the ETag (RFC 9110
-section 13.1.2, weak comparison) is answered 304 without a render.
+section 13.1.2, weak comparison) is answered 304 without a render. ``"debug": true`` in
+the body draws the layout overlay of ``offer-render preview --debug`` on the image (the
+studio's "Debug overlay"); the ETag then differs from the plain render's.
 """
 
 from __future__ import annotations
