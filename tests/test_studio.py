@@ -378,6 +378,19 @@ def test_json_errors_name_their_line_and_column(page: Page, text: str, message: 
     assert found == message
 
 
+def test_a_refused_sample_file_gets_a_hint_to_allow_the_host(page: Page) -> None:
+    lines = page.evaluate("""async (problems) => {
+        const { problemLines } = await import('/studio/static/messages.js');
+        return [problemLines({ problems, message: 'x' }),
+                problemLines({ problems: [], message: 'all 2 render workers are busy' })];
+    }""", [{"path": "background_url", "message": "http://127.0.0.1:8080/studio/samples/"
+            "backgrounds/coffee.jpg: address 127.0.0.1 (loopback) of host 127.0.0.1 is not "
+            "allowed by the network policy"}])
+    assert lines[0][0].startswith("background_url: http://127.0.0.1:8080/studio/samples/")
+    assert "start it with --allow-host 127.0.0.1" in lines[0][1]
+    assert lines[1] == ["all 2 render workers are busy"]
+
+
 def test_a_bad_offer_is_alerted_as_the_offer(page: Page) -> None:
     type_json(page, "Offer JSON", "[1, 2]")
     expect(page.get_by_role("alert")).to_have_text("Offer JSON: must be a JSON object, got a list")
@@ -475,6 +488,23 @@ def test_undo_and_redo_step_through_the_edits(page: Page, http_server: LocalServ
     assert left() == 53
     page.get_by_role("button", name="Undo").click()
     assert left() == 33
+
+
+def test_handles_do_not_write_over_a_template_that_does_not_parse(
+    page: Page, http_server: LocalServer
+) -> None:
+    # Arrange: a good template, then a typo in it
+    show(page, template(http_server.base_url))
+    broken = page.get_by_label("Template JSON").input_value().replace('"width": 320', '"width": ')
+    type_json(page, "Template JSON", broken)
+    expect(page.get_by_role("alert")).to_contain_text("Template JSON: line 2")
+    # Act
+    page.get_by_role("button", name="Rectangle Title").focus()
+    page.keyboard.press("ArrowRight")
+    # Assert: the typed text is kept, and the status says why nothing moved
+    expect(page.get_by_label("Template JSON")).to_have_value(broken)
+    expect(page.get_by_role("status")).to_have_text(
+        "Fix the Template JSON first: the handles show its last good version.")
 
 
 # -- lint --------------------------------------------------------------------------------

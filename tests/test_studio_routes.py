@@ -72,7 +72,7 @@ def test_the_page_is_served_with_a_policy_that_runs_only_its_own_scripts(
 
 
 @pytest.mark.parametrize("name", ["main.js", "api.js", "stage.js", "history.js",
-                                  "jsonerror.js", "studio.css"])
+                                  "jsonerror.js", "messages.js", "studio.css"])
 def test_the_pages_files_come_from_the_package(render_service: RunningService, name: str
                                                ) -> None:
     got = requests.get(render_service.url(f"/studio/static/{name}"), timeout=10)

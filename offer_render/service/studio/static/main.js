@@ -4,6 +4,7 @@
 import * as api from "./api.js";
 import { History } from "./history.js";
 import { jsonError } from "./jsonerror.js";
+import { problemLines } from "./messages.js";
 import { Stage } from "./stage.js";
 
 const RENDER_DELAY_MS = 200;
@@ -103,14 +104,7 @@ function callOptions(name) {
 /** Fill the alert with the inputs' JSON errors, else the last render's error. */
 function showProblems() {
   const lines = [...state.inputProblems];
-  const err = state.serviceError;
-  if (!lines.length && err) {
-    if (err.problems.length) {
-      lines.push(...err.problems.map((p) => `${p.path}: ${p.message}`));
-    } else {
-      lines.push(err.message);
-    }
-  }
+  if (!lines.length && state.serviceError) lines.push(...problemLines(state.serviceError));
   const text = lines.join("\n");
   if (ui.problems.textContent !== text) ui.problems.textContent = text;
 }
@@ -258,8 +252,13 @@ function layout(template = state.template) {
   ui.browser.style.transform = `scale(${pageZoom})`;
 }
 
-/** Apply a handle's change to rectangle `index` and write the template back as JSON. */
+/** Apply a handle's change to rectangle `index` and write the template back as JSON.
+ * Not while the text does not parse: writing the last good template would drop it. */
 function editRect(index, changes, group) {
+  if (ui.template.getAttribute("aria-invalid") === "true") {
+    ui.status.textContent = "Fix the Template JSON first: the handles show its last good version.";
+    return;
+  }
   const template = structuredClone(state.template);
   Object.assign(template.rectangles[index], changes);
   setTemplateText(JSON.stringify(template, null, 2), group);
