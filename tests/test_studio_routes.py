@@ -1,9 +1,9 @@
 """The studio's routes over real HTTP, the render route's debug overlay, and the page rules.
 
 The page itself is driven in a browser by test_studio.py; here: what ``/studio`` and its
-files answer, ``POST /studio/page`` (the Browser view), ``"debug": true`` on
-``POST /v1/render``, the samples (kept equal to ``fixtures/``), the one implementation
-of the page rules the fidelity check and the studio share, and that the wheel ships it all.
+files answer, ``POST /studio/page`` (the Browser view), ``POST /v1/render?debug=1``, the
+samples (kept equal to ``fixtures/``), the one implementation of the page rules the
+fidelity check and the studio share, and that the wheel ships it all.
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ def test_with_tokens_the_page_is_open_and_its_calls_need_one(guarded: RunningSer
     assert let_through.status_code == 200
 
 
-# -- POST /v1/render with "debug" --------------------------------------------------------
+# -- POST /v1/render?debug=1 -------------------------------------------------------------
 
 
 def test_debug_renders_the_overlay_and_has_its_own_etag(
@@ -219,8 +219,8 @@ def test_debug_renders_the_overlay_and_has_its_own_etag(
     body = {"template": template(http_server.base_url), "offer": OFFER}
     # Act
     plain = post(render_service, "/v1/render", body)
-    debug = post(render_service, "/v1/render", {**body, "debug": True})
-    explicit = post(render_service, "/v1/render", {**body, "debug": False})
+    debug = post(render_service, "/v1/render?debug=1", body)
+    explicit = post(render_service, "/v1/render?debug=0", body)
     # Assert
     assert (plain.status_code, debug.status_code) == (200, 200)
     assert debug.headers["Content-Type"] == "image/png"
@@ -240,15 +240,23 @@ def test_debug_with_the_report_gives_the_plain_renders_report(
 ) -> None:
     body = {"template": template(http_server.base_url), "offer": OFFER, "format": "jpeg"}
     plain = post(render_service, "/v1/render?report=1", body).json()
-    debug = post(render_service, "/v1/render?report=1", {**body, "debug": True}).json()
+    debug = post(render_service, "/v1/render?report=1&debug=1", body).json()
     assert debug["report"] == plain["report"]
     assert debug["image"] != plain["image"]
 
 
-def test_debug_must_be_true_or_false(render_service: RunningService) -> None:
-    got = post(render_service, "/v1/render", {"template": {}, "debug": "yes"})
+def test_debug_must_be_1_or_0(render_service: RunningService) -> None:
+    got = post(render_service, "/v1/render?debug=maybe", {"template": {}})
     assert got.status_code == 422
-    assert got.json()["problems"][0]["path"] == "debug"
+    assert got.json()["error"] == "debug: must be 1 or 0 (got 'maybe')"
+
+
+def test_the_openapi_document_names_the_debug_parameter(render_service: RunningService
+                                                        ) -> None:
+    spec = requests.get(render_service.url("/openapi.json"), timeout=10).json()
+    names = [p["name"] for p in spec["paths"]["/v1/render"]["post"]["parameters"]]
+    assert names == ["report", "debug"]
+    assert "/studio/page" in spec["paths"]
 
 
 # -- the page rules: one implementation --------------------------------------------------

@@ -71,9 +71,6 @@ class RenderBody(Body):
     quality: int | None = Field(None, description="1 to 100, for jpeg, webp and avif.")
     scale: float = Field(1.0, description="2 gives an @2x image.")
     strict: bool = Field(False, description="Unknown keys, placeholders and fonts are errors.")
-    debug: bool = Field(False, description="Draw the layout overlay (boxes, padding, lines, "
-                                           "clipping, fallbacks) on the image, as preview "
-                                           "--debug does.")
 
 
 class PreviewBody(Body):

@@ -39,9 +39,11 @@ async function post(path, body, { token, signal }) {
                          Array.isArray(answer.problems) ? answer.problems : []);
 }
 
-/** Render the inputs (POST /v1/render, PNG); return {blob, warnings}. */
-export async function render(inputs, options) {
-  const response = await post("/v1/render", { ...inputs, format: "png" }, options);
+/** Render the inputs (POST /v1/render, PNG; with `debug`, ?debug=1: the layout overlay);
+ * return {blob, warnings}. */
+export async function render({ debug, ...inputs }, options) {
+  const path = debug ? "/v1/render?debug=1" : "/v1/render";
+  const response = await post(path, { ...inputs, format: "png" }, options);
   return {
     blob: await response.blob(),
     warnings: Number(response.headers.get("X-Offer-Render-Warnings") || 0),
