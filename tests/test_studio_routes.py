@@ -92,6 +92,23 @@ def test_the_bundled_fonts_are_served_for_the_browser_view(render_service: Runni
     assert missing.json()["error"] == "no such endpoint: /studio/fonts/nope.ttf (see /docs)"
 
 
+@pytest.mark.parametrize("path", ["/studio/fonts/..%2f..%2fpyproject.toml",
+                                  "/studio/samples/..%2f..%2fservice%2fapp.py",
+                                  "/studio/static/..%2fpage.py"])
+def test_the_files_are_served_from_their_folders_only(render_service: RunningService,
+                                                      path: str) -> None:
+    got = requests.get(render_service.url(path), timeout=10)
+    assert got.status_code == 404
+    assert got.json()["error"].startswith("no such endpoint")
+
+
+def test_the_page_with_a_trailing_slash_redirects_to_it(render_service: RunningService
+                                                      ) -> None:
+    got = requests.get(render_service.url("/studio/"), timeout=10, allow_redirects=False)
+    assert got.status_code == 307
+    assert got.headers["Location"].endswith("/studio")
+
+
 def test_the_samples_are_listed_and_served(render_service: RunningService) -> None:
     listed = requests.get(render_service.url("/studio/samples.json"), timeout=10).json()
     assert [s["name"] for s in listed] == ["cat-cafe", "coffee-week", "lint-clean",
