@@ -71,7 +71,7 @@ def test_the_page_is_served_with_a_policy_that_runs_only_its_own_scripts(
     assert "http" not in got.text.replace('content="width=device-width', "")
 
 
-@pytest.mark.parametrize("name", ["main.js", "api.js", "stage.js", "history.js",
+@pytest.mark.parametrize("name", ["main.js", "api.js", "stage.js", "history.js", "offers.js",
                                   "jsonerror.js", "messages.js", "studio.css"])
 def test_the_pages_files_come_from_the_package(render_service: RunningService, name: str
                                                ) -> None:

@@ -5,21 +5,20 @@ import * as api from "./api.js";
 import { History } from "./history.js";
 import { jsonError } from "./jsonerror.js";
 import { problemLines } from "./messages.js";
+import { fillLocales, sampleParts as samplePartsOf } from "./offers.js";
 import { Stage } from "./stage.js";
 
-const RENDER_DELAY_MS = 200;
 // Debounce of the preview: a render starts this long after the last keystroke. Warm
 // renders take milliseconds, so the preview follows an edit well within a second.
-const LINT_DELAY_MS = 600;
+const RENDER_DELAY_MS = 200;
 // Lint renders the template many times (every locale, worst-case data): it waits for a
 // longer pause in typing than the preview does.
-const STORAGE_KEY = "offer-render-studio";
+const LINT_DELAY_MS = 600;
 // localStorage key of the texts being edited, so a reload keeps the work.
-const START_SAMPLE = "sticker";
+const STORAGE_KEY = "offer-render-studio";
 // The sample shown on a first visit: it draws with the bundled fonts alone and no
 // background, so it renders whatever hosts the service may fetch from.
-const COMMON_LOCALES = ["en", "pl", "de", "fr", "es", "it", "pt-BR", "uk", "ar", "he",
-                        "hi", "th", "ja", "ko", "zh-Hans"];
+const START_SAMPLE = "sticker";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -322,51 +321,12 @@ function downloadTemplate() {
 
 // -- samples and locales --------------------------------------------------------------
 
-/** Return `template` with its relative URLs made absolute against `base`. */
-function resolveUrls(template, base) {
-  const absolute = (url) => (typeof url === "string" && url ? new URL(url, base).href : url);
-  const out = structuredClone(template);
-  if ("background_url" in out) out.background_url = absolute(out.background_url);
-  for (const rect of Array.isArray(out.rectangles) ? out.rectangles : []) {
-    if (rect && typeof rect === "object" && "font_url" in rect) rect.font_url = absolute(rect.font_url);
-  }
-  return out;
+function updateLocales(offer, wanted = ui.locale.value) {
+  fillLocales(ui.locale, offer, wanted);
 }
 
 function sampleParts(name) {
-  const sample = state.samples.find((s) => s.name === name);
-  if (!sample) return null;
-  const { image_template: template, ...offer } = sample.offer;
-  return { offer, template: resolveUrls(template, new URL(sample.url, location.href)) };
-}
-
-/** Return the locales an offer's texts are given in (name, description), in order. */
-function offerLocales(offer) {
-  const seen = new Set();
-  for (const key of ["name", "description"]) {
-    const value = offer?.[key];
-    if (value && typeof value === "object" && !Array.isArray(value)) {
-      Object.keys(value).filter((k) => k.trim()).forEach((k) => seen.add(k));
-    }
-  }
-  return [...seen];
-}
-
-/** Offer the offer's own locales first, then common ones (and `wanted`, if neither
- * has it); keep the chosen locale when it is still offered, else take the offer's first. */
-function updateLocales(offer, wanted = ui.locale.value) {
-  const own = offerLocales(offer);
-  const current = wanted;
-  const other = COMMON_LOCALES.filter((l) => !own.includes(l));
-  if (current && !own.includes(current) && !other.includes(current)) other.push(current);
-  const groups = [["This offer", own], ["Other", other]];
-  ui.locale.replaceChildren(...groups.filter(([, list]) => list.length).map(([label, list]) => {
-    const group = document.createElement("optgroup");
-    group.label = label;
-    group.append(...list.map((l) => new Option(l, l)));
-    return group;
-  }));
-  ui.locale.value = current || own[0] || "en";
+  return samplePartsOf(state.samples, name);
 }
 
 function chooseSample() {
