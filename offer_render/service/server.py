@@ -105,7 +105,8 @@ def serve(settings: ServiceSettings, *, quiet: bool = False,
     )
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     say = announce or _stderr
-    say(f"serving on http://{host}:{port} with {pool.workers} render workers; API docs at /docs")
+    say(f"serving on http://{host}:{port} with {pool.workers} render workers; "
+        "API docs at /docs, the studio at /studio")
     with _stop_quietly():
         uvicorn.Server(config).run(sockets=[sock])
     say("stopped")
