@@ -18,7 +18,7 @@ whole.
 dot or a ``..`` all the same.
 
 Every failure of the store is a :class:`~offer_render.jobs.failures.StorageError`
-(transient: the job is retried). s3fs and boto retry little on their own here
+(transient: the job is retried). boto retries little on its own here
 (:data:`S3_OPTIONS`): the job's retries, with backoff, do the waiting.
 """
 
@@ -38,13 +38,15 @@ TEMP_MAX_AGE = 3600.0
 """Seconds after which a temp file is taken for one a killed writer left. Default: 3600."""
 
 S3_OPTIONS: dict[str, Any] = {
-    "retries": 2,
     "config_kwargs": {"retries": {"max_attempts": 2, "mode": "standard"},
                       "connect_timeout": 5, "read_timeout": 30},
     "use_listings_cache": False,
+    "skip_instance_cache": True,
 }
-"""s3fs options: two tries per call and short timeouts (the job retries with backoff),
-and no listings cache (``exists`` must see what another process just wrote)."""
+"""s3fs options: two tries per call in boto and short timeouts (the job retries with backoff),
+no listings cache (``size`` must see what another process just wrote), and a file
+system of its own (fsspec would share one made earlier in the process, with the AWS
+settings of then)."""
 
 _CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp",
                   "avif": "image/avif"}
