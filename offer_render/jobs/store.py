@@ -89,6 +89,7 @@ class SqliteJobStore:
             conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
                                    check_same_thread=False)
             conn.execute("pragma journal_mode=wal")  # readers never wait on the writer
+            conn.execute("pragma synchronous=normal")  # as the queue's (see .queue)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
