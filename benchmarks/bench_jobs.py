@@ -18,7 +18,7 @@ For each: ``--jobs`` jobs posted by 4 client threads; the time from the first PO
 the last job done (read from ``/metrics``, ``offer_render_jobs{status="done"}``), and
 jobs per second over it; the time the POSTs took alone; and that every job ended done.
 A few jobs are run first to warm the workers' caches (fonts, background). Usage:
-``python benchmarks/bench_jobs.py [--jobs 300]``.
+``python benchmarks/bench_jobs.py [--jobs 1000]``.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def redis_server(folder: Path) -> Iterator[str]:
 def main() -> None:
     """Measure the engine, the embedded queue and Redis with two workers; print them."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--jobs", type=int, default=300)
+    parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--template", default="paragraph/photo")
     args = parser.parse_args()
     one, two = core_shares()
