@@ -20,7 +20,7 @@ from offer_render.errors import InvalidInputError, ResourceError
 from offer_render.jobs.backoff import retry_delay
 from offer_render.jobs.failures import StorageError, is_transient, message
 from offer_render.jobs.names import object_name
-from offer_render.jobs.queue import JobQueue
+from offer_render.jobs.queue import JobQueue, masked
 from offer_render.jobs.records import QUEUED, RUNNING, JobRow
 from offer_render.jobs.runner import JobRunner, RetryPolicy
 from offer_render.jobs.storage import Storage
@@ -164,3 +164,22 @@ def test_the_sweeper_puts_back_lost_jobs_and_renews_its_own(queue: JobQueue) -> 
     assert store.counters() == {"job_retries:lost": 1}
     sweeper.sweep()
     assert queue.depth() == (3, 0)  # nothing is lost now: nothing more is put back
+
+
+def test_a_queue_url_shows_no_password() -> None:
+    assert masked("redis://:s3cret@cache.internal:6379/0") == "redis://:***@cache.internal:6379/0"
+    assert masked("sqlite:////var/lib/offer-render/jobs.db") == (
+        "sqlite:////var/lib/offer-render/jobs.db")
+
+
+def test_a_front_without_render_workers_is_ready_and_says_so(tmp_path: Path) -> None:
+    import requests
+
+    from tests.conftest import running_service
+
+    with running_service(workers=0, data_dir=tmp_path) as front:
+        ready = requests.get(front.url("/readyz"), timeout=30)
+        preview = requests.post(front.url("/v1/preview"), json={"template": {}}, timeout=30)
+    assert (ready.status_code, ready.json()["workers"]) == (200, {"ready": 0, "busy": 0, "of": 0})
+    assert (preview.status_code, preview.headers["Retry-After"]) == (503, "60")
+    assert (tmp_path / "jobs.db").is_file()

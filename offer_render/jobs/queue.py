@@ -79,10 +79,7 @@ class JobQueue:
 
     def describe(self) -> str:
         """Return the URL without a password, for messages."""
-        parts = urlsplit(self.url)
-        if parts.password:
-            return self.url.replace(f":{parts.password}@", ":***@", 1)
-        return self.url
+        return masked(self.url)
 
     def close(self) -> None:
         """Close the store's and Huey's connections."""
@@ -90,16 +87,26 @@ class JobQueue:
         self.huey.storage.close()
 
 
-def _open(url: str) -> tuple[Any, JobStore]:
+def masked(url: str) -> str:
+    """Return ``url`` with its password, if any, as ``***`` (for messages and logs)."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return url
+    return url.replace(f":{password}@", ":***@", 1) if password else url
+
+
+def _open(given: str) -> tuple[Any, JobStore]:
     from huey import RedisHuey, SqliteHuey
 
-    parts = urlsplit(url)
+    url = masked(given)  # what messages show
+    parts = urlsplit(given)
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
         if parts.netloc or not parts.path:
             raise InvalidInputError([("queue", f"{url}: a SQLite queue is sqlite:///PATH (three "
                                                "slashes, then an absolute path)")])
-        path = Path(unquote(parts.path))
+        path = Path("/" + unquote(parts.path).lstrip("/"))  # sqlite:////abs as SQLAlchemy
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             huey = SqliteHuey(QUEUE_NAME, filename=str(path), results=False, utc=True,
@@ -124,7 +131,7 @@ def _open(url: str) -> tuple[Any, JobStore]:
         from offer_render.jobs.redisstore import RedisJobStore
 
         try:
-            huey = RedisHuey(QUEUE_NAME, url=url, results=False, utc=True, blocking=True,
+            huey = RedisHuey(QUEUE_NAME, url=given, results=False, utc=True, blocking=True,
                              read_timeout=1)
         except ValueError as exc:
             raise InvalidInputError([("queue", f"{url}: {exc}")]) from None

@@ -40,7 +40,7 @@ class JobsRuntime:
         data = settings.data_folder()
         self.secret = (read_secret(settings.webhook_secret_file)
                        if settings.webhook_secret_file is not None else None)
-        self.queue = JobQueue(settings.queue or f"sqlite:///{data / 'jobs.db'}")
+        self.queue = JobQueue(settings.queue or f"sqlite://{(data / 'jobs.db').absolute()}")
         self.store = self.queue.store
         try:
             self.storage = Storage(settings.storage or (data / "files").as_uri(),
