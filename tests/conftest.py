@@ -26,6 +26,10 @@ so a test can assert that a URL was never requested.
 ``render_service`` runs the render service (``offer-render serve``'s app on uvicorn, with
 real worker processes) on a free loopback port for a test module; ``running_service``
 runs one with other settings.
+
+For render jobs: ``redis_server`` runs Debian's ``redis-server`` and ``s3_server`` moto's
+S3 server on free loopback ports for the session (skipped where missing, failing in
+CI, whose ``.ci/run`` installs them); ``wait_for`` polls a condition with a bound.
 """
 
 from __future__ import annotations
