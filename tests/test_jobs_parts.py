@@ -183,3 +183,29 @@ def test_a_front_without_render_workers_is_ready_and_says_so(tmp_path: Path) -> 
     assert (ready.status_code, ready.json()["workers"]) == (200, {"ready": 0, "busy": 0, "of": 0})
     assert (preview.status_code, preview.headers["Retry-After"]) == (503, "60")
     assert (tmp_path / "jobs.db").is_file()
+
+
+def test_jobs_need_the_bearer_token_like_every_v1_call(tmp_path: Path) -> None:
+    import requests
+
+    from tests.conftest import running_service
+
+    tokens = tmp_path / "tokens"
+    tokens.write_text("t0ken\n")
+    with running_service(workers=0, data_dir=tmp_path, token_file=tokens) as front:
+        posted = requests.post(front.url("/v1/jobs"), json={}, timeout=30)
+        got = requests.get(front.url("/v1/jobs/" + "0" * 64), timeout=30)
+        allowed = requests.get(front.url("/v1/jobs/" + "0" * 64), timeout=30,
+                               headers={"Authorization": "Bearer t0ken"})
+    assert (posted.status_code, got.status_code, allowed.status_code) == (401, 401, 404)
+
+
+def test_a_worker_without_the_secret_sends_no_unsigned_webhook(queue: JobQueue) -> None:
+    runner = JobRunner(queue, Storage("memory://jobs"), None, policy=RetryPolicy(), lease=30,
+                       secret=None, allow_hosts=("127.0.0.1",), render_timeout=None)
+    now = time.time()
+    queue.store.add(row("ended", "done", now).but(
+        request={"offer_id": "1", "callback_url": "http://127.0.0.1:9/hook"}))
+    runner.deliver("ended", 1)
+    assert queue.store.counters() == {"webhooks:failed": 1}
+    assert queue.depth() == (0, 0)  # and no retry is queued

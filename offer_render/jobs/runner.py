@@ -185,7 +185,12 @@ class JobRunner:
 
         row = self.store.get(job_id)
         url = row.request.get("callback_url") if row is not None else None
-        if row is None or row.status not in (DONE, FAILED) or not url or self.secret is None:
+        if row is None or row.status not in (DONE, FAILED) or not url:
+            return
+        if self.secret is None:  # the front had a secret, this worker was given none
+            self.store.incr("webhooks:failed")
+            log.warning("job %s: webhook to %s: this worker has no --webhook-secret-file, so "
+                        "it cannot sign it; not delivered", job_id, url)
             return
         body = json.dumps(row.record(), separators=(",", ":"), ensure_ascii=False).encode()
         outcome = deliver(url, body, secret=self.secret, job_id=job_id, attempt=attempt,
