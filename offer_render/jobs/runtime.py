@@ -26,6 +26,10 @@ from offer_render.jobs.storage import Storage
 from offer_render.jobs.workers import JobWorkers
 
 ACCEPTED, ALREADY_DONE = 202, 200
+JOB_THREADS_PER_WORKER = 4
+"""Consumer threads per render worker when ``job_threads`` is not set. Default: 4: a job
+thread spends much of a job writing and syncing its file and recording it, not waiting
+on its render, and with 2 per worker the render workers sat idle a third of the time."""
 
 
 class JobsRuntime:
@@ -120,7 +124,7 @@ class JobsRuntime:
         runner = JobRunner(self.queue, self.storage, pool, policy=policy, lease=s.job_lease,
                            secret=self.secret, allow_hosts=s.allow_hosts,
                            render_timeout=s.render_timeout)
-        count = threads or s.job_threads or 2 * pool.workers
+        count = threads or s.job_threads or JOB_THREADS_PER_WORKER * pool.workers
         return JobWorkers(self.queue, runner, threads=count,
                           shutdown_timeout=s.render_timeout + 5).start()
 

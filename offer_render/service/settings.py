@@ -105,8 +105,10 @@ class ServiceSettings(BaseSettings):
     """Seconds a running job may go without word from its worker before another worker
     runs it again (a worker renews its jobs every quarter of it). Default: 60."""
     job_threads: int | None = Field(None, ge=1)
-    """Jobs this process runs at once (each waits on a render worker, then writes its
-    files). Default: None, twice the render workers."""
+    """Jobs this process runs at once (each waits on a render worker, then writes and
+    syncs its files, and records its end). Default: None, four per render worker: with
+    two per worker, the workers waited on the threads' writes a third of the time
+    (``benchmarks/bench_jobs.py``)."""
 
     @field_validator("allow_hosts", mode="before")
     @classmethod
