@@ -172,8 +172,9 @@ def test_queued_jobs_survive_sigkill_of_the_embedded_server(gate: Gate, tmp_path
     finally:
         code = stop(second)
     # Assert
-    assert [r["status"] for r in before].count("done") == 0
-    assert [r["status"] for r in before].count("queued") >= JOBS - 2
+    statuses = [r["status"] for r in before]
+    assert statuses.count("done") == 0  # every job was queued or under way at the kill
+    assert statuses.count("queued") + statuses.count("running") == JOBS
     assert ended[0]["attempts"] >= 2  # the interrupted job ran again
     assert sorted(p.name for p in (data / "files").iterdir()) == sorted(
         f"offer-kill-{i}-offer_default-base-en.jpg" for i in range(JOBS))
