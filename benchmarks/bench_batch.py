@@ -1,82 +1,220 @@
-"""Time ``offer-render batch`` with 1 and 2 local jobs on the same offers, in one run.
+"""Print the batch's throughput against the engine's, in one run: in process, --jobs 1,
+--jobs 2 and Dask with two workers, their ratios, and peak RSS.
 
-Generates ``--offers`` offers (default 600) from the bundled examples with
-varied names and descriptions, their fonts and backgrounds read from local
-files (no network), renders them with ``--jobs 1`` and ``--jobs 2`` into fresh
-folders, each timed end to end (pool start, hashing, rendering, writing, the
-manifest; the engine is imported before either), and prints images/second for
-each and their ratio. Absolute rates drift on a shared machine; the ratio
-measured in one run holds, as long as nothing else runs on those cores.
-Usage: ``python benchmarks/bench_batch.py [--offers N] [--repeat R]``.
+    .venv/bin/python benchmarks/bench_batch.py [--offers 4800]
+    .venv/bin/python benchmarks/bench_batch.py --rss-offers 100000   # RSS over a long batch
+
+The offers are small offer images (300x200 PNG, one web font, Raleway, from a stylesheet
+on a local HTTP server) whose texts all differ. Each measurement runs in a fresh child
+process (so no state carries over and its peak RSS is its own):
+
+- engine: a warm Renderer rendering every offer in one process, no files written;
+- ``--jobs 1``, ``--jobs 2``: ``run_batch`` into an empty folder, end to end (planning,
+  hashing, rendering, writing, the manifest, durability);
+- dask: the same batch on a ``LocalCluster`` of two worker processes (one thread each),
+  started before the clock starts.
+
+Peak RSS is each process's high-water mark (VmHWM): the driver's, and the largest of
+its workers'. ``--rss-offers`` renders one long batch with ``--jobs 1`` and prints the
+driver's resident memory every tenth of the way: flat after warm-up is the target.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import offer_render.api  # noqa: F401 - imported before timing, so neither run pays for it
-from offer_render.batch import BatchOptions, run_batch
-from offer_render.config import NetworkPolicy, RendererConfig
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
-KINDS = ("coffee-week", "cat-cafe", "platform-sample", "sticker")
 WORDS = ("espresso", "croissant", "weekend", "double", "points", "free", "latte", "bagel",
-         "breakfast", "happy", "hour", "members", "only", "today", "Kraków", "Łódź")
+         "breakfast", "happy", "hour", "members", "only", "today", "Kraków", "Łódź",
+         "matcha", "muffin", "brunch", "sale")
 
 
-def make_offers(n: int) -> list[dict[str, Any]]:
-    """Return ``n`` offers cycling through the examples, each with its own text."""
-    offers = []
+def template(base: str) -> dict[str, Any]:
+    """Return a 300x200 template: the offer's name in Raleway over a flat background."""
+    return {"width": 300, "height": 200, "rectangles": [{
+        "name": "title", "width": 280, "height": 180, "padding": 8, "offset_left": 10,
+        "offset_top": 10, "text_align": "center", "color": "#1A1A1A", "font_size": 26,
+        "font_weight": "bold", "font_family": "Raleway, sans-serif",
+        "font_url": f"{base}/fixtures/fonts/raleway.css", "content": "{{ name }}"}]}
+
+
+def make_offers(n: int, base: str) -> list[dict[str, Any]]:
+    """Return ``n`` offers with their own template copy and texts that all differ."""
+    tmpl = template(base)
+    out = []
     for i in range(n):
-        offer = json.loads((EXAMPLES / f"{KINDS[i % len(KINDS)]}.json").read_text("utf-8"))
-        words = [WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(2 + i % 5)]
-        offer["id"] = f"bench-{i:05d}"
-        offer["name"] = {"en": " ".join(words).capitalize(), "pl": f"Oferta {i}"}
-        offer["description"] = {"en": f"Offer {i}: " + " ".join(reversed(words * 2)) + "."}
-        offers.append(offer)
-    return offers
+        words = [WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(2 + i % 4)]
+        out.append({"id": f"bench-{i:06d}", "name": {"en": " ".join(words).capitalize()
+                                                      + f" {i}"},
+                    "image_template": tmpl})
+    return out
 
 
-def rate(offers_path: Path, out_dir: Path, jobs: int) -> float:
-    """Return images per second of one fresh batch run with ``jobs`` local workers."""
-    policy = NetworkPolicy(offline=True, allow_local_files=True, base_dir=EXAMPLES)
-    options = BatchOptions(offers=offers_path, out_dir=out_dir, jobs=jobs, progress="none",
-                           config=RendererConfig(network=policy), allow_local_files=True)
+def _hwm_kb(pid: int | str = "self") -> int:
+    """Return the peak resident set (VmHWM) of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def measure(kind: str, offers_path: Path, out: Path, base: str) -> dict[str, Any]:
+    """Run one measurement in this process; return its rate and peak RSS (child side)."""
+    from offer_render import NetworkPolicy, Renderer, RendererConfig
+    from offer_render.batch import BatchOptions, run_batch
+
+    config = RendererConfig(network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
+                            cache_dir=out.parent / "cache", font_source=None,
+                            default_max_age=3600)
+    offers = [json.loads(line) for line in offers_path.read_text("utf-8").splitlines()]
+    if kind == "engine":
+        renderer = Renderer(config)
+        for offer in offers[:50]:
+            renderer.render(None, offer)
+        start = time.perf_counter()
+        for offer in offers:
+            renderer.render(None, offer)
+        seconds = time.perf_counter() - start
+        return {"rate": len(offers) / seconds, "driver_mb": _hwm_kb() / 1024, "worker_mb": 0.0}
+    cluster = client = None
+    options: dict[str, Any] = {}
+    if kind == "dask":
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+        options = {"executor": "dask", "scheduler": cluster.scheduler_address, "jobs": 2}
+    else:
+        options = {"jobs": int(kind)}
+    batch = BatchOptions(offers=offers_path, out_dir=out, progress="none", config=config,
+                         **options)
     start = time.perf_counter()
-    summary = run_batch(options)
+    summary = run_batch(batch)
     seconds = time.perf_counter() - start
     if summary.ok != summary.total:
-        msg = f"jobs={jobs}: {summary.error} items failed"
+        msg = f"{kind}: {summary.error} items failed"
         raise SystemExit(msg)
-    return summary.ok / seconds
+    # the largest child: a pool worker (the OpenType Sanitizer runs as a child too, briefly)
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if (
+        kind != "1") else 0.0
+    if client is not None:
+        worker_mb = max(client.run(_hwm_kb).values()) / 1024
+        client.close()
+        assert cluster is not None
+        cluster.close()
+    return {"rate": summary.ok / seconds, "driver_mb": _hwm_kb() / 1024, "worker_mb": worker_mb}
+
+
+def long_batch(offers_path: Path, out: Path, n: int) -> list[tuple[int, float]]:
+    """Run one ``--jobs 1`` batch and sample the resident memory every tenth of it."""
+    from offer_render import NetworkPolicy, RendererConfig
+    from offer_render.batch import BatchOptions, run_batch
+
+    config = RendererConfig(network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
+                            cache_dir=out.parent / "cache", font_source=None,
+                            default_max_age=3600)
+    samples: list[tuple[int, float]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.5):
+            manifest = out / "manifest.jsonl"
+            done = manifest.read_bytes().count(b"\n") if manifest.exists() else 0
+            if not samples or done >= samples[-1][0] + n // 10:
+                rss = next(int(line.split()[1]) for line in
+                           Path("/proc/self/status").read_text().splitlines()
+                           if line.startswith("VmRSS:"))
+                samples.append((done, rss / 1024))
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    run_batch(BatchOptions(offers=offers_path, out_dir=out, progress="none", config=config,
+                           jobs=1))
+    stop.set()
+    thread.join()
+    return samples
+
+
+def child(args: argparse.Namespace) -> None:
+    """Run the measurement ``args.one`` and print it as JSON."""
+    offers_path, out, base = Path(args.offers_path), Path(args.out), args.base
+    if args.one == "long":
+        print(json.dumps(long_batch(offers_path, out, args.n)))
+    else:
+        print(json.dumps(measure(args.one, offers_path, out, base)))
+
+
+def run_child(kind: str, offers_path: Path, out: Path, base: str, n: int = 0) -> Any:
+    done = subprocess.run(
+        [sys.executable, __file__, "--one", kind, "--offers-path", str(offers_path),
+         "--out", str(out), "--base", base, "--n", str(n)],
+        capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        msg = f"{kind} failed:\n{done.stderr}"
+        raise SystemExit(msg)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    """Print images/second for 1 and 2 jobs and their ratio."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--offers", type=int, default=600)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per job count; best kept")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--offers", type=int, default=4800)
+    parser.add_argument("--dir", default="/var/tmp",
+                        help="where the outputs go (default /var/tmp: this machine charges "
+                             "about 1.5 ms of kernel time for each file created under /tmp, "
+                             "and 0.02 ms under /var/tmp)")
+    parser.add_argument("--rss-offers", type=int, default=0,
+                        help="instead: one --jobs 1 batch of this many offers, RSS sampled")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--offers-path", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+    if args.one:
+        child(args)
+        return
+    from tests.fidelity.server import serve
+
+    with tempfile.TemporaryDirectory(prefix="bench-batch-", dir=args.dir) as tmp, \
+            serve(Path(tmp), "max-age=86400") as base:
         root = Path(tmp)
+        n = args.rss_offers or args.offers
         offers_path = root / "offers.jsonl"
-        offers_path.write_text(
-            "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in make_offers(args.offers)),
-            encoding="utf-8")
-        rates: dict[int, float] = {}
-        for r in range(args.repeat):
-            for jobs in (1, 2):
-                got = rate(offers_path, root / f"out-{jobs}-{r}", jobs)
-                rates[jobs] = max(rates.get(jobs, 0.0), got)
-    print(f"offers: {args.offers} (from {', '.join(KINDS)}), local files, png")
-    print(f"--jobs 1: {rates[1]:7.1f} images/s")
-    print(f"--jobs 2: {rates[2]:7.1f} images/s")
-    print(f"ratio 2/1: {rates[2] / rates[1]:.2f}")
+        with offers_path.open("w", encoding="utf-8") as fh:
+            for offer in make_offers(n, base):
+                fh.write(json.dumps(offer, ensure_ascii=False) + "\n")
+        if args.rss_offers:
+            samples = run_child("long", offers_path, root / "long", base, n)
+            print(f"{n} offers, --jobs 1: resident memory of the batch process")
+            for done, mb in samples:
+                print(f"  after {done:7d} offers: {mb:6.1f} MB")
+            return
+        results = {kind: run_child(kind, offers_path, root / f"out-{kind}", base)
+                   for kind in ("engine", "1", "2", "dask")}
+    engine, one, two, dask = (results[k]["rate"] for k in ("engine", "1", "2", "dask"))
+    print(f"{n} offers, 300x200 PNG, one web font, every text different "
+          f"({os.cpu_count()} CPUs)")
+    print(f"{'':22} {'images/s':>9} {'ratio':>24} {'driver MB':>10} {'worker MB':>10}")
+    rows = (("engine, in process", engine, "", results["engine"]),
+            ("--jobs 1", one, f"{one / engine:.2f}x engine", results["1"]),
+            ("--jobs 2", two, f"{two / one:.2f}x --jobs 1", results["2"]),
+            ("dask, 2 workers", dask, f"{dask / two:.2f}x --jobs 2", results["dask"]))
+    for name, rate, ratio, r in rows:
+        worker = f"{r['worker_mb']:10.1f}" if r["worker_mb"] else f"{'-':>10}"
+        print(f"{name:22} {rate:9.1f} {ratio:>24} {r['driver_mb']:10.1f} {worker}")
 
 
 if __name__ == "__main__":

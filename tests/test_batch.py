@@ -535,3 +535,21 @@ def test_group_quiet_silences_progress_and_verbose_logs_the_plan(tmp_path: Path)
     assert loud.returncode == 3  # local files refused: the background offer fails
     assert ("offer-render: info: batch plan: items 1, executor local, workers 1, local files "
             "refused") in loud.stderr
+
+
+def test_subset_fonts_are_versioned_by_their_stylesheet_not_fetched(tmp_path: Path) -> None:
+    # Arrange: a family split into two unicode-range subsets, one of them missing
+    (tmp_path / "f.ttf").write_bytes((FIXTURES_DIR / "fonts" / "Raleway-VF.ttf").read_bytes())
+    css = ("@font-face { font-family: Split; src: url(f.ttf); unicode-range: U+0-FF; }\n"
+           "@font-face { font-family: Split; src: url(gone.ttf); unicode-range: U+400-4FF; }\n"
+           "@font-face { font-family: Whole; src: url(f.ttf); }\n")
+    (tmp_path / "s.css").write_text(css)
+    policy = NetworkPolicy(allow_local_files=True, base_dir=tmp_path)
+    template = small_offer(1)["image_template"]
+    template["rectangles"][0].update(font_url="s.css", font_family="Split, Whole")
+    hasher = InputHasher(MemoFetcher(PolicyFetcher(policy, Limits(), "test")), Limits())
+    # Act
+    fonts = hasher.resources(template)["stylesheets"]["s.css"]["fonts"]
+    # Assert: the whole font is hashed by its bytes; no subset was fetched
+    assert [Path(url).name for url in fonts] == ["f.ttf"]
+    assert all(digest.startswith("sha256:") for digest in fonts.values())

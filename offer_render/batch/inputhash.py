@@ -8,15 +8,22 @@ The hash is sha256 over the canonical JSON (sorted keys, no spaces) of:
   strict, context, collections, default locale, limits), a fingerprint of the
   installed font folders;
 - the versions of the resources: the sha256 of the bytes of the background, of
-  every ``font_url`` stylesheet, and of the font files those stylesheets give for
-  the families the template names (per ``@font-face`` rule, the first ``url()``
-  source in a supported format that can be had, as the engine tries them). A
-  resource that cannot be had hashes as its error, so the item renders again
-  once it can be had.
+  every ``font_url`` stylesheet, and of the whole font files those stylesheets give
+  for the families the template names (per ``@font-face`` rule without a
+  ``unicode-range``, the first ``url()`` source in a supported format that can be
+  had, as the engine tries them). A resource that cannot be had hashes as its
+  error, so the item renders again once it can be had.
+
+A family split into ``unicode-range`` subsets (Google Fonts serves a CJK family as
+about a hundred) is versioned by its stylesheet alone, which lists every subset's
+URL: fetching every subset to hash it would cost megabytes per worker for the few
+the text needs, and font CDNs give a new release new URLs (Google's carry the
+version, ``/s/notosanskr/v36/...``), so the stylesheet's bytes change with it. A
+subset replaced in place under the same URL is not noticed until the stylesheet
+changes or ``--force``.
 
 It is computed *before* rendering, from the resources alone, so a resumed run
-can tell an item is up to date without drawing it. Fonts are hashed per family,
-not per subset the text needs: a change to any face of a used family re-renders.
+can tell an item is up to date without drawing it.
 """
 
 from __future__ import annotations
@@ -111,7 +118,7 @@ class InputHasher:
         sheet = DEFAULT_CACHE.stylesheet(url, self.fetcher, limits)
         fonts: dict[str, str] = {}
         for rule in sheet.rules:
-            if rule.family.casefold() in families:
+            if rule.family.casefold() in families and rule.unicode_ranges is None:
                 fonts.update(self._rule_fonts(rule))
         return {"sheet": digest, "fonts": fonts}
 

@@ -92,6 +92,8 @@ class Manifest:
     def append(self, records: Iterable[Record]) -> None:
         """Append whole lines for ``records``, then fsync; all of them or, on a failure, none.
 
+        The batch appends one group at a time, after the group's images are on disk.
+
         The bytes go straight to the file descriptor (no buffer that could flush half
         a line later). When a write or the fsync fails (a full disk), the file is cut
         back to its previous end and WriteError is raised naming the manifest.

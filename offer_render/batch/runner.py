@@ -2,13 +2,20 @@
 
 The driver (this process) reads and plans the items, checks existing outputs
 against the manifest, hands chunks to a runner (this process, a local pool or
-Dask), and for every outcome writes the image atomically and appends its
-manifest line. Only the driver writes files, so stopping the workers at any
-moment leaves nothing half-written; stale temp files of a killed run are
-removed when the next run starts. A write that fails for the whole disk (full,
-over quota, read-only, an I/O error) stops the run with
+Dask) and records the outcomes. Local workers write their images themselves,
+atomically (a temp file renamed into place) but without a flush each; Dask
+workers return the bytes and the driver writes them the same way. Durability
+comes in groups (a group commit): every :data:`GROUP_ITEMS` items or
+:data:`GROUP_SECONDS`, the driver flushes the output folder's filesystem once
+(``syncfs``), then appends the group's manifest lines and fsyncs the manifest.
+So a manifest line always names an image that is on disk; an image a crash
+caught before its group's commit has no line, and the next run renders it again
+(and the resume check compares every recorded image's sha256 with its file, so a
+file a crash left short is found). Stale temp files of a killed run are removed
+when the next run starts. A write that fails for the whole disk (full, over
+quota, read-only, an I/O error) stops the run with
 :class:`~offer_render.errors.WriteError`, after the manifest has recorded every
-image written so far; one that fails for one file (its name too long) fails
+image written before it; one that fails for one file (its name too long) fails
 that item only.
 """
 
@@ -51,12 +58,17 @@ from offer_render.batch.worker import Outcome, RenderOptions, Settings
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.encode import normalize_format
 from offer_render.errors import InvalidInputError, WriteError
-from offer_render.files import write_atomic
+from offer_render.files import sync_filesystem, write_atomic
 from offer_render.locales import parse_locale_list
 
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.jsonl"
+GROUP_ITEMS = 256
+"""Items per group commit: one filesystem flush and one manifest fsync for them all.
+Default: 256 (an fsync per image cost more than rendering a small one)."""
+GROUP_SECONDS = 1.0
+"""Longest a group stays open, so a slow batch still commits every second. Default: 1."""
 MAX_CHUNK = 32
 """Most items per chunk. Default: 32 (small enough to balance load and stop quickly)."""
 
@@ -193,10 +205,13 @@ def _run(
             guard.check()
     except BaseException:
         runner.close(cancel=True)
+        remove_temp_files(options.out_dir)  # of images the stopped workers were writing
+        driver.commit_after_failure()
         raise
     finally:
         progress.close()
     runner.close(cancel=False)
+    driver.commit()
     return progress
 
 
@@ -228,13 +243,17 @@ def file_sha256(path: Path) -> str | None:
 
 
 class _Driver:
-    """Write outcomes: images atomically, manifest lines durably, progress counts."""
+    """Record outcomes: images written (by the driver for Dask), group commits of the
+    images and their manifest lines, progress counts."""
 
     def __init__(self, out_dir: Path, manifest: Manifest, progress: Progress, run: str) -> None:
         self.out_dir = out_dir
         self.manifest = manifest
         self.progress = progress
         self.run = run
+        self._pending: list[Record] = []
+        self._images_pending = False
+        self._opened = time.monotonic()
 
     def prepared(self, chunk: list[Item]) -> list[Item]:
         """Return ``chunk`` with ``expect_hash`` set where the existing output is verified."""
@@ -253,37 +272,68 @@ class _Driver:
         """Record an item that could not even be planned."""
         rec = Record(failure.offer_id, failure.locale, failure.line, "error",
                      error=failure.error, run=self.run)
-        self.manifest.append([rec])
-        self.progress.update("error")
+        self._add([rec])
 
     def record(self, outcomes: list[Outcome]) -> None:
-        """Write the images of ``outcomes`` and append their manifest lines.
+        """Record ``outcomes`` (writing the images a Dask worker returned) for the next
+        group commit, committing when the group is full or old enough.
 
         Raises WriteError when the disk cannot take more (see :data:`DISK_ERRNOS`),
-        after appending the lines of the images written before it.
+        after committing the images written before it.
         """
         records: list[Record] = []
         stop: WriteError | None = None
         for o in outcomes:
+            if o.write_errno in DISK_ERRNOS:
+                stop = WriteError(self.out_dir / o.item.name,
+                                  OSError(o.write_errno, os.strerror(o.write_errno or 0)))
+                break
             try:
                 records.append(self._record(o))
             except WriteError as exc:
                 stop = exc
                 break
-        self.manifest.append(records)
+        self._add(records)
+        if stop is not None:
+            self.commit()
+            raise stop
+
+    def _add(self, records: list[Record]) -> None:
+        self._pending.extend(records)
+        self._images_pending |= any(r.status == "ok" for r in records)
         for rec in records:
             self.progress.update(rec.status)
-        if stop is not None:
-            raise stop
+        if (len(self._pending) >= GROUP_ITEMS
+                or time.monotonic() - self._opened >= GROUP_SECONDS):
+            self.commit()
+
+    def commit(self) -> None:
+        """Make the pending group durable: flush its images' filesystem, then append and
+        fsync its manifest lines. Raises WriteError when the disk refuses either."""
+        if self._pending:
+            if self._images_pending:
+                sync_filesystem(self.out_dir)
+            self.manifest.append(self._pending)
+        self._pending = []
+        self._images_pending = False
+        self._opened = time.monotonic()
+
+    def commit_after_failure(self) -> None:
+        """Commit what is pending while the run stops for another reason; a disk that
+        refuses now too is logged, so the reason the run stopped is the one raised."""
+        try:
+            self.commit()
+        except WriteError as exc:
+            log.warning("the last group of the batch could not be recorded: %s", exc)
 
     def _record(self, o: Outcome) -> Record:
         item = o.item
         base = Record(item.offer_id, item.locale, item.line, o.status, input_hash=o.input_hash,
                       warnings=o.warnings, ms=o.ms, run=self.run)
-        if o.status == "ok" and o.data is not None:
+        if o.status == "ok" and o.data is not None:  # from a Dask worker: written here
             start = time.perf_counter()
             try:
-                write_atomic(self.out_dir / item.name, o.data)
+                write_atomic(self.out_dir / item.name, o.data, durable=False)
             except WriteError as exc:
                 if exc.errno in DISK_ERRNOS:
                     raise
@@ -291,6 +341,8 @@ class _Driver:
             ms = o.ms + (time.perf_counter() - start) * 1000
             sha = hashlib.sha256(o.data).hexdigest()
             return replace(base, path=item.name, sha256=sha, ms=ms)
+        if o.status == "ok":  # written by the worker
+            return replace(base, path=item.name, sha256=o.sha256)
         if o.status == "skipped":
             prev = self.manifest.previous[(item.offer_id, item.locale)]
             return replace(base, path=prev.path, sha256=prev.sha256, warnings=prev.warnings)
@@ -318,8 +370,10 @@ def _settings(options: BatchOptions, fmt: str) -> Settings:
     dirs = (BUNDLED_FONTS_DIR, *options.config.font_dirs)
     run = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "/" + uuid.uuid4().hex[:8]
     flags = replace(options.render_options(), format=fmt)
+    # Local workers share the driver's disk and write their images; Dask workers may not.
+    out_dir = None if options.executor == "dask" else options.out_dir
     return Settings(**vars(flags), run_id=run, config=options.config,
-                    font_fingerprint=font_dirs_fingerprint(dirs))
+                    font_fingerprint=font_dirs_fingerprint(dirs), out_dir=out_dir)
 
 
 def _runner(options: BatchOptions, settings: Settings) -> Runner:

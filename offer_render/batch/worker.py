@@ -3,12 +3,15 @@
 A worker process keeps one :class:`~offer_render.api.Renderer` (font database,
 parsed-font caches) and one :class:`MemoFetcher` for the whole batch, made once
 per process (by the pool's initializer, or on a Dask worker's first task), so
-each stylesheet, font and background is fetched once per worker. Workers never
-write files: they return the encoded bytes, and the driver writes them.
+each stylesheet, font and background is fetched once per worker. A local worker
+writes each image itself (atomically, without a flush: the driver's group commit
+flushes a group of images at once) and returns a small record; a Dask worker
+returns the bytes, and the driver writes them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import threading
@@ -16,13 +19,15 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from offer_render.batch.inputhash import InputHasher
 from offer_render.batch.memofetch import MemoFetcher
 from offer_render.batch.plan import Item
 from offer_render.config import RendererConfig
-from offer_render.errors import OfferRenderError
+from offer_render.errors import OfferRenderError, WriteError
+from offer_render.files import write_atomic
 from offer_render.resources.fetch import default_fetcher
 
 
@@ -55,6 +60,10 @@ class Settings(RenderOptions):
     run_id: str
     config: RendererConfig
     font_fingerprint: str = ""
+    out_dir: Path | None = None
+    """Where workers write the images themselves (atomically, flushed later by the
+    driver's group commit); None: they return the bytes and the driver writes them
+    (a Dask cluster whose workers do not share the driver's disk)."""
 
     def hash_options(self) -> dict[str, Any]:
         """Return the render options that go into the input hash."""
@@ -68,16 +77,22 @@ class Settings(RenderOptions):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a worker did with one item: status, input hash, encoded bytes or error."""
+    """What a worker did with one item: status, input hash, the image or the error."""
 
     item: Item
     status: str
-    """``ok`` (``data`` holds the image), ``skipped`` (up to date) or ``error``."""
+    """``ok`` (the image is written, or ``data`` holds it), ``skipped`` (up to date) or
+    ``error``."""
     input_hash: str | None = None
     data: bytes | None = None
+    """The encoded image, when the worker does not write it (``Settings.out_dir`` None)."""
     error: str | None = None
     warnings: list[dict[str, Any]] = field(default_factory=list)
     ms: float = 0.0
+    sha256: str | None = None
+    """sha256 of the image the worker wrote."""
+    write_errno: int | None = None
+    """On an error writing the image: its errno (a full disk stops the batch)."""
 
 
 class WorkerState:
@@ -120,8 +135,16 @@ class WorkerState:
         except Exception as exc:  # a bug on one offer must not stop the batch
             return Outcome(item, "error", digest, error=f"internal error: {_describe(exc)}",
                            ms=_ms(start))
-        return Outcome(item, "ok", digest, result.data, warnings=report_warnings(result.report),
-                       ms=_ms(start))
+        warnings = report_warnings(result.report)
+        if s.out_dir is None:
+            return Outcome(item, "ok", digest, result.data, warnings=warnings, ms=_ms(start))
+        try:
+            write_atomic(s.out_dir / item.name, result.data, durable=False)
+        except WriteError as exc:
+            return Outcome(item, "error", digest, error=str(exc), warnings=warnings,
+                           ms=_ms(start), write_errno=exc.errno)
+        return Outcome(item, "ok", digest, warnings=warnings, ms=_ms(start),
+                       sha256=hashlib.sha256(result.data).hexdigest())
 
 
 def report_warnings(report: Mapping[str, Any]) -> list[dict[str, Any]]:

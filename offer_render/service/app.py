@@ -37,7 +37,7 @@ from offer_render.service.answers import HttpError, error_answer
 from offer_render.service.auth import BearerCheck, read_tokens
 from offer_render.service.metrics import ServiceMetrics
 from offer_render.service.requestlog import RequestLog
-from offer_render.service.routes import jobs, lint, preview, probes, render
+from offer_render.service.routes import jobs, lint, preview, probes, render, studio
 from offer_render.service.settings import ServiceSettings, load_settings
 from offer_render.version import __version__
 
@@ -77,6 +77,7 @@ def create_app(settings: ServiceSettings | None = None, *, pool: RenderPool | No
     for module in (render, preview, lint, jobs):
         app.include_router(module.router, dependencies=needs_token)
     app.include_router(probes.router)
+    studio.install(app, needs_token)  # the designer page at /studio
     for kind in (OfferRenderError, HttpError, RequestValidationError,
                  StarletteHTTPException):
         app.add_exception_handler(kind, _answer_error)

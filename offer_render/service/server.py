@@ -110,7 +110,8 @@ def serve(settings: ServiceSettings, *, quiet: bool = False,
     jobs = app.state.jobs
     workers = pool.workers if pool is not None else 0
     say(f"serving on http://{host}:{port} with {workers} render workers; jobs queued in "
-        f"{jobs.queue.describe()}, files to {jobs.storage.url}; API docs at /docs")
+        f"{jobs.queue.describe()}, files to {jobs.storage.url}; API docs at /docs, the "
+        "studio at /studio")
     with _stop_quietly():
         uvicorn.Server(config).run(sockets=[sock])
     say("stopped")

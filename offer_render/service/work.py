@@ -3,17 +3,19 @@
 These are the task functions the service sends to its
 :class:`~offer_render.pool.RenderPool`: each parses its body
 (:mod:`~offer_render.service.bodies`), calls the engine exactly as the command line
-would (``Renderer.render``, ``preview.build_sheet``, ``lint.lint_template``) and
+would (``Renderer.render``; ``Renderer.paint`` and preview's ``draw_overlay`` for a
+debug render; ``preview.build_sheet``, ``lint.lint_template``) and
 returns plain data for the event loop to write. Nothing here draws or decides.
 
 **ETag.** A render's ETag is its input hash, computed before rendering, the way batch
 computes it (:mod:`offer_render.batch.inputhash`): sha256 over the engine version,
 the template used (given, else the offer's own), the whole offer, the locale, the
 options (format, quality, scale, strict, context, collections, default locale,
-limits, a fingerprint of the font folders) and the sha256 of every resource the
-template uses (background, stylesheets, the font files they give for its families).
-Resources are fetched through the task's snapshot, so the hash and the image see the
-same bytes. A request whose ``If-None-Match`` holds it gets 304 without a render.
+limits, a fingerprint of the font folders; ``debug`` when ``?debug=1`` asks for the
+overlay) and the sha256 of every resource the template uses (background, stylesheets,
+the font files they give for its families). Resources are fetched through the task's
+snapshot, so the hash and the image see the same bytes. A request whose
+``If-None-Match`` holds it gets 304 without a render.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.errors import InvalidInputError
 from offer_render.pool.worker import TaskContext
+from offer_render.result import RenderResult
 from offer_render.service.bodies import MAX_PREVIEW_CELLS, LintBody, PreviewBody, RenderBody
 
 
@@ -56,29 +59,61 @@ class SheetAnswer:
 
 
 def render_request(
-    ctx: TaskContext, raw: bytes, *, want_report: bool, if_none_match: tuple[str, ...] = ()
+    ctx: TaskContext, raw: bytes, *, want_report: bool, debug: bool = False,
+    if_none_match: tuple[str, ...] = (),
 ) -> RenderAnswer:
-    """Parse a render body, hash its inputs, and render unless the client has this ETag."""
+    """Parse a render body, hash its inputs, and render unless the client has this ETag;
+    ``debug`` draws the layout overlay on the image (default: no, the offer's image)."""
     from offer_render.encode import normalize_format
 
     body = RenderBody.parse(raw)
     fmt = normalize_format(body.format)
-    etag = f'"{input_hash(ctx, body, fmt)}"'
+    etag = f'"{input_hash(ctx, body, fmt, debug=debug)}"'
     if etag in if_none_match or "*" in if_none_match:
         return RenderAnswer(etag, fmt, not_modified=True)
     start = time.perf_counter()
-    result = ctx.renderer.render(
-        body.template, body.offer, locale=body.locale, format=fmt, quality=body.quality,
-        scale=body.scale, strict=body.strict, context=body.context,
-        collections=body.collections, deadline=ctx.fetch_budget(),
-    )
+    result = (_render_debug if debug else _render)(ctx, body, fmt)
     return RenderAnswer(
         etag, fmt, data=result.data, mime_type=result.mime_type, warnings=len(result.warnings),
         report=result.report if want_report else None, seconds=time.perf_counter() - start,
     )
 
 
-def input_hash(ctx: TaskContext, body: RenderBody, fmt: str) -> str:
+def _render(ctx: TaskContext, body: RenderBody, fmt: str) -> RenderResult:
+    """Return the render ``body`` asks for."""
+    result: RenderResult = ctx.renderer.render(
+        body.template, body.offer, locale=body.locale, format=fmt, quality=body.quality,
+        scale=body.scale, strict=body.strict, context=body.context,
+        collections=body.collections, deadline=ctx.fetch_budget(),
+    )
+    return result
+
+
+def _render_debug(ctx: TaskContext, body: RenderBody, fmt: str) -> RenderResult:
+    """Return the render ``body`` asks for with the debug overlay drawn on it (``?debug=1``):
+    painted, overlaid as ``offer-render preview --debug`` does, then encoded; the report is
+    the plain render's."""
+    from offer_render.encode import encode
+    from offer_render.preview.overlay import draw_overlay
+    from offer_render.report import build_report
+
+    painted = ctx.renderer.paint(
+        body.template, body.offer, locale=body.locale, scale=body.scale, strict=body.strict,
+        context=body.context, collections=body.collections, deadline=ctx.fetch_budget(),
+    )
+    image = draw_overlay(painted)  # RGBA, composited onto the canvas: an opaque canvas
+    if painted.image.mode == "RGB":  # stays opaque, encoded as RGB as the plain render is
+        image = image.convert("RGB")
+    data = encode(image, fmt, quality=body.quality,
+                  png_compress_level=ctx.config.png_compress_level)
+    report = build_report(
+        painted.tree, painted.warnings, fmt=fmt, locale=painted.locale,
+        css_width=painted.template.width, css_height=painted.template.height,
+    )
+    return RenderResult(data, image.width, image.height, fmt, report, tuple(painted.warnings))
+
+
+def input_hash(ctx: TaskContext, body: RenderBody, fmt: str, *, debug: bool = False) -> str:
     """Return the hex input hash of a render body (see the module docstring)."""
     from offer_render.batch.inputhash import InputHasher
     from offer_render.batch.memofetch import MemoFetcher
@@ -88,6 +123,8 @@ def input_hash(ctx: TaskContext, body: RenderBody, fmt: str) -> str:
         "format": fmt, "quality": body.quality, "scale": body.scale, "strict": body.strict,
         "context": body.context, "collections": body.collections, **_fixed_options(config),
     }
+    if debug:  # only when asked, so a plain render's hash stays batch's
+        options["debug"] = True
     hasher = InputHasher(MemoFetcher(ctx.fetcher), config.limits)
     return hasher.input_hash(offer=body.offer or {}, template=body.template,
                              locale=body.locale, options=options)

@@ -4,7 +4,10 @@ The answer is the image bytes with their content type, ``ETag`` (the input hash,
 :mod:`offer_render.service.work`) and ``X-Offer-Render-Warnings`` (how many warnings
 the render report has). ``?report=1`` answers ``{"report": {...}, "image":
 "<base64>"}`` instead. A request whose ``If-None-Match`` names the ETag (RFC 9110
-section 13.1.2, weak comparison) is answered 304 without a render.
+section 13.1.2, weak comparison) is answered 304 without a render. ``?debug=1`` draws
+the layout overlay of ``offer-render preview --debug`` on the image (the studio's "Debug
+overlay"); its ETag differs from the plain render's. Both are query parameters, not body
+keys: they say how to answer, the body says what to render.
 """
 
 from __future__ import annotations
@@ -28,11 +31,14 @@ _IMAGES: dict[str, Any] = {"image/png": {}, "image/jpeg": {}, "image/webp": {}, 
 
 _REPORT = {"name": "report", "in": "query", "required": False, "schema": {"type": "string"},
            "description": "1: answer the render report and the image (base64) as JSON."}
+_DEBUG = {"name": "debug", "in": "query", "required": False, "schema": {"type": "string"},
+          "description": "1: draw the layout overlay (boxes, padding, lines, clipping, "
+                         "fallbacks) on the image, as offer-render preview --debug does."}
 
 
 @router.post(
     "/v1/render", summary="Render an offer image", response_class=Response,
-    openapi_extra={**json_body(RenderBody), "parameters": [_REPORT]},
+    openapi_extra={**json_body(RenderBody), "parameters": [_REPORT, _DEBUG]},
     responses={200: {"content": _IMAGES, "description": "The image (or, with ?report=1, "
                                                         "JSON: report and base64 image)."},
                304: {"description": "If-None-Match names the ETag: nothing changed."},
@@ -41,11 +47,13 @@ _REPORT = {"name": "report", "in": "query", "required": False, "schema": {"type"
 async def render(request: Request) -> Response:
     """Render the template (or the offer's own) with the offer's data."""
     metrics = request.app.state.metrics
-    try:  # ?report is read here, not declared: FastAPI's parameter parsing costs per request
+    try:  # ?report and ?debug are read here, not declared: FastAPI's parameter parsing
+        # costs per request
         want_report = flag(request.query_params.get("report"), "report")
+        debug = flag(request.query_params.get("debug"), "debug")
         raw = await read_body(request)
         answer: RenderAnswer = await in_pool(
-            request, render_request, raw, want_report=want_report,
+            request, render_request, raw, want_report=want_report, debug=debug,
             if_none_match=_etags(request.headers.get("if-none-match")))
     except Exception as exc:
         status, _, _ = error_answer(exc, "")
