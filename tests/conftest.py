@@ -26,6 +26,10 @@ so a test can assert that a URL was never requested.
 ``render_service`` runs the render service (``offer-render serve``'s app on uvicorn, with
 real worker processes) on a free loopback port for a test module; ``running_service``
 runs one with other settings.
+
+For render jobs: ``redis_server`` runs Debian's ``redis-server`` and ``s3_server`` moto's
+S3 server on free loopback ports for the session (skipped where missing, failing in
+CI, whose ``.ci/run`` installs them); ``wait_for`` polls a condition with a bound.
 """
 
 from __future__ import annotations
@@ -290,14 +294,18 @@ def _make_handler(served_tmp: Path, stop: threading.Event) -> type[SimpleHTTPReq
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Point the disk cache of downloads at a folder of this test session, not the user's."""
-    previous = os.environ.get("OFFER_RENDER_CACHE_DIR")
-    os.environ["OFFER_RENDER_CACHE_DIR"] = str(tmp_path_factory.mktemp("download-cache"))
+    """Point the disk cache of downloads, and the services' data folder (job queue and
+    files), at folders of this test session, not the user's."""
+    given = {"OFFER_RENDER_CACHE_DIR": str(tmp_path_factory.mktemp("download-cache")),
+             "OFFER_RENDER_DATA_DIR": str(tmp_path_factory.mktemp("service-data"))}
+    previous = {name: os.environ.get(name) for name in given}
+    os.environ.update(given)
     yield
-    if previous is None:
-        os.environ.pop("OFFER_RENDER_CACHE_DIR", None)
-    else:
-        os.environ["OFFER_RENDER_CACHE_DIR"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
@@ -392,3 +400,126 @@ def render_service(http_server: LocalServer, tmp_path_factory: pytest.TempPathFa
     with running_service(workers=2, backlog=4, max_body=64 * 1024, render_timeout=20,
                          cache_dir=cache) as service:
         yield service
+
+
+# -- job queue and storage servers (tests/test_jobs*.py) ------------------------------
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _required(what: str, fix: str) -> None:
+    """Skip the test without ``what``, except in CI (``.ci/run`` installs it), where it fails."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing: {fix}")
+    pytest.skip(f"{what} is missing ({fix}; CI installs it and runs this)")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run Debian's ``redis-server`` on a free loopback port for the session (no persistence);
+    yield its URL without a database number (``redis://127.0.0.1:PORT``)."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("redis-server")
+    if exe is None:
+        _required("redis-server", "apt-get install redis-server")
+    try:
+        import redis
+    except ImportError:
+        _required("the redis package", "pip install -e '.[test]'")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [str(exe), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(host="127.0.0.1", port=port)
+    end = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            assert proc.poll() is None, "redis-server exited at start"
+            assert time.monotonic() < end, "redis-server did not answer in 30 s"
+            time.sleep(0.05)
+    client.close()
+    try:
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+class S3Server:
+    """An S3-compatible server on loopback (moto in server mode): its endpoint, the AWS
+    variables that point boto and s3fs at it, and a boto3 client."""
+
+    def __init__(self, endpoint: str, env: dict[str, str], client: Any) -> None:
+        self.endpoint = endpoint
+        self.env = env
+        self.client = client
+
+    def bucket(self, name: str) -> str:
+        """Create bucket ``name`` (if new) and return it."""
+        try:
+            self.client.create_bucket(Bucket=name)
+        except self.client.exceptions.BucketAlreadyOwnedByYou:
+            pass
+        return name
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        """Return the object keys under ``prefix``, sorted."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket,
+                                                                      Prefix=prefix)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """Run moto's S3 server (``ThreadedMotoServer``, as s3fs tests itself) on a free loopback
+    port for the session, with the standard AWS variables pointing at it in this process."""
+    try:
+        import boto3
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        _required("moto and boto3", "pip install -e '.[test]'")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+    previous = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield S3Server(endpoint, env, boto3.client("s3", endpoint_url=endpoint))
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.stop()
+
+
+def wait_for(condition: Any, what: str, timeout: float = 90.0) -> Any:
+    """Return ``condition()`` once it is truthy, polling; fail naming ``what`` after
+    ``timeout`` seconds (a bound on a hang, generous for a loaded machine, not a
+    measurement)."""
+    end = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > end:
+            msg = f"timed out waiting for {what}"
+            raise AssertionError(msg)
+        time.sleep(0.05)

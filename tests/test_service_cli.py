@@ -57,11 +57,14 @@ def test_bad_settings_name_the_flag(capsys: pytest.CaptureFixture[str],
         2, "offer-render: error: --port: must be at most 65535")
     assert in_process(["serve", "--token-file", "/nonexistent/tokens"], capsys) == (
         2, "offer-render: error: --token-file: /nonexistent/tokens: no such file")
-    assert in_process(["serve", "--font-source", "none", "--workers", "0"], capsys) == (
-        2, "offer-render: error: --workers: must be at least 1")  # font flags are taken
-    monkeypatch.setenv("OFFER_RENDER_WORKERS", "0")
+    assert in_process(["serve", "--font-source", "none", "--workers", "-1"], capsys) == (
+        2, "offer-render: error: --workers: must be at least 0")  # font flags are taken
+    assert in_process(["serve", "--queue", "ftp://q/x"], capsys) == (
+        2, "offer-render: error: --queue: ftp://q/x: must be sqlite:///PATH or "
+           "redis://HOST:PORT/DB")
+    monkeypatch.setenv("OFFER_RENDER_WORKERS", "-1")
     assert in_process(["serve"], capsys) == (
-        2, "offer-render: error: --workers: must be at least 1")
+        2, "offer-render: error: --workers: must be at least 0")
 
 
 def test_a_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

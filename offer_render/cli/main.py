@@ -23,6 +23,7 @@ from offer_render.cli.logs import QUIET_KEY, configure, preserved
 from offer_render.cli.preview import command as preview_command
 from offer_render.cli.render import command as render_command
 from offer_render.cli.serve import command as serve_command
+from offer_render.cli.worker import command as worker_command
 from offer_render.errors import OfferRenderError
 
 
@@ -60,6 +61,7 @@ cli.add_command(lint_command)
 cli.add_command(fonts_command)
 cli.add_command(doctor_command)
 cli.add_command(serve_command)
+cli.add_command(worker_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,8 +11,9 @@ cannot start.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -21,16 +22,73 @@ from offer_render.cli.logs import is_quiet
 from offer_render.cli.options import FONTS_KEY, network_options
 from offer_render.errors import OfferRenderError
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 INSTALL_HINT = "offer-render serve needs the service extra: pip install 'offer-render[service]'"
 
 _SERVICE_PACKAGES = ("fastapi", "fastapi_offline", "starlette", "uvicorn", "pydantic_settings",
-                     "prometheus_client")
+                     "prometheus_client", "huey", "fsspec")
 
 
 class ServiceNotInstalled(OfferRenderError):
     """The service's packages are not installed: exit 2 saying what to install."""
 
     exit_code = 2
+
+
+def service_modules() -> None:
+    """Import the service's packages; raise ServiceNotInstalled naming the one missing."""
+    try:
+        import offer_render.jobs.runtime  # noqa: F401 - huey, fsspec
+        import offer_render.service.server  # noqa: F401 - fastapi, uvicorn, ...
+        import offer_render.service.settings  # noqa: F401 - pydantic-settings
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing in _SERVICE_PACKAGES:
+            msg = f"{INSTALL_HINT} ({missing} is missing)"
+            raise ServiceNotInstalled(msg) from None
+        raise
+
+
+def job_options(func: F) -> F:
+    """Add the flags of the service's folders, the job queue, its storage and webhooks
+    (``serve`` and ``worker`` share them)."""
+    for option in reversed((
+        click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+                     default=None, help="The service's folder: job queue, job files, "
+                                        "download cache (default: the user data folder)."),
+        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+                     default=None, help="Disk cache of downloads (default: DATA_DIR/cache, "
+                                        "else $OFFER_RENDER_CACHE_DIR or the user cache)."),
+        click.option("--queue", metavar="URL", default=None,
+                     help="Job queue: sqlite:///PATH (default DATA_DIR/jobs.db) or "
+                          "redis://HOST:PORT/DB."),
+        click.option("--storage", metavar="URL", default=None,
+                     help="Where job files go: file:///PATH (default DATA_DIR/files) or "
+                          "s3://BUCKET/PREFIX (settings from the AWS_* variables)."),
+        click.option("--public-url-base", metavar="URL", default=None,
+                     help="File records give URL/<object name> (default: the storage URL)."),
+        click.option("--webhook-secret-file", default=None,
+                     type=click.Path(dir_okay=False, path_type=Path),
+                     help="File holding the secret that signs webhooks (HMAC-SHA256)."),
+    )):
+        func = option(func)
+    return func
+
+
+def settings_from_flags(ctx: click.Context, flags: dict[str, Any]) -> Any:
+    """Return the service settings from the flags given on the command line (the rest
+    come from ``OFFER_RENDER_*`` variables and the defaults)."""
+    from offer_render.service.settings import load_settings
+
+    given = {name: value for name, value in flags.items()
+             if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+    fonts = ctx.meta.get(FONTS_KEY, {})  # --font-source and --system-fonts land here
+    if fonts.get("font_source") is not None:
+        given["font_source"] = fonts["font_source"]
+    if fonts.get("system_fonts"):
+        given["system_fonts"] = True
+    return load_settings(**given)
 
 
 @click.command()
@@ -40,7 +98,8 @@ class ServiceNotInstalled(OfferRenderError):
 @click.option("--port", default=8080, show_default=True, type=int,
               help="TCP port (0: a free one, printed).")
 @click.option("--workers", type=int, default=None,
-              help="Render worker processes (default: the CPU count).")
+              help="Render worker processes, which also run jobs (default: the CPU count; "
+                   "0: none, jobs are run by offer-render worker).")
 @click.option("--backlog", type=int, default=None,
               help="Requests that may wait for a worker; beyond them the answer is 503 "
                    "(default: 8 per worker).")
@@ -52,36 +111,20 @@ class ServiceNotInstalled(OfferRenderError):
               help="File of bearer tokens (one per line) every /v1 call must send.")
 @click.option("--insecure-no-auth", is_flag=True,
               help="Allow a non-loopback --host without --token-file.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The service's folder (the download cache goes to DATA_DIR/cache).")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Disk cache of downloads (default: DATA_DIR/cache, else "
-                   "$OFFER_RENDER_CACHE_DIR or the user cache).")
+@job_options
 @network_options
 @click.pass_context
 def serve(ctx: click.Context, /, **flags: Any) -> None:
-    """Serve the engine over HTTP: POST /v1/render, /v1/preview, /v1/lint; docs at /docs.
+    """Serve the engine over HTTP: POST /v1/render, /v1/preview, /v1/lint, /v1/jobs; docs
+    at /docs.
 
-    Listens on 127.0.0.1:8080 by default. Stop it with Ctrl-C or SIGTERM: requests
-    in flight are finished first.
+    Listens on 127.0.0.1:8080 by default and runs render jobs with its workers. Stop
+    it with Ctrl-C or SIGTERM: requests and jobs in flight are finished first.
     """
-    try:
-        from offer_render.service.server import serve as run
-        from offer_render.service.settings import load_settings
-    except ImportError as exc:
-        missing = (exc.name or "").split(".")[0]
-        if missing in _SERVICE_PACKAGES:
-            msg = f"{INSTALL_HINT} ({missing} is missing)"
-            raise ServiceNotInstalled(msg) from None
-        raise
-    given = {name: value for name, value in flags.items()
-             if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
-    fonts = ctx.meta.get(FONTS_KEY, {})  # --font-source and --system-fonts land here
-    if fonts.get("font_source") is not None:
-        given["font_source"] = fonts["font_source"]
-    if fonts.get("system_fonts"):
-        given["system_fonts"] = True
-    run(load_settings(**given), quiet=is_quiet())
+    service_modules()
+    from offer_render.service.server import serve as run
+
+    run(settings_from_flags(ctx, flags), quiet=is_quiet())
 
 
 command: click.Command = serve

@@ -5,7 +5,10 @@ every ``/v1`` route (:mod:`.auth`), error answers (:mod:`.answers`), the request
 and metrics (:mod:`.requestlog`, :mod:`.metrics`). Its lifespan owns the render
 pool: it starts one from the settings (or takes the one it is given, as
 ``offer-render serve`` starts it first, to report a failure as one line) and closes
-it at shutdown, after the server has stopped taking requests. Run it with any ASGI
+it at shutdown, after the server has stopped taking requests. With render workers
+it also runs render jobs (:mod:`offer_render.jobs`: the queue's consumer threads
+render through the same pool); with ``--workers 0`` it has no pool and only takes
+jobs into the queue for ``offer-render worker`` processes. Run it with any ASGI
 server: ``uvicorn --factory offer_render.service.app:create_app`` reads the settings
 from ``OFFER_RENDER_*`` variables.
 
@@ -34,11 +37,11 @@ from offer_render.service.answers import HttpError, error_answer
 from offer_render.service.auth import BearerCheck, read_tokens
 from offer_render.service.metrics import ServiceMetrics
 from offer_render.service.requestlog import RequestLog
-from offer_render.service.routes import lint, preview, probes, render, studio
+from offer_render.service.routes import jobs, lint, preview, probes, render, studio
 from offer_render.service.settings import ServiceSettings, load_settings
 from offer_render.version import __version__
 
-WORKER_MODULES = ("offer_render.service.work",)
+WORKER_MODULES = ("offer_render.service.work", "offer_render.jobs.work")
 """What the pool's forkserver imports for the service's tasks."""
 
 
@@ -47,10 +50,15 @@ def create_app(settings: ServiceSettings | None = None, *, pool: RenderPool | No
     """Return the app for ``settings`` (default: from the environment).
 
     ``pool``, when given, is used instead of starting one, and closed at shutdown all
-    the same. Raises InvalidInputError for a token file that cannot be read.
+    the same. Raises InvalidInputError for a token file that cannot be read, or a job
+    queue, storage or webhook secret that cannot be opened.
     """
+    from offer_render.jobs.metrics import JobsCollector
+    from offer_render.jobs.runtime import JobsRuntime
+
     settings = settings or load_settings()
     tokens = read_tokens(settings.token_file) if settings.token_file else None
+    runtime = JobsRuntime(settings)
     app = FastAPIOffline(
         title="offer-render", version=__version__, lifespan=_lifespan,
         description="Render offer images from image_template JSON, as a browser would "
@@ -61,9 +69,12 @@ def create_app(settings: ServiceSettings | None = None, *, pool: RenderPool | No
     app.state.checks = []
     metrics = ServiceMetrics(lambda: app.state.pool.stats() if app.state.pool else None)
     app.state.metrics = metrics
+    app.state.jobs = runtime
+    app.state.job_workers = None
+    metrics.registry.register(JobsCollector(runtime))
     # Without a token file there is nothing to check, and no dependency to run per request.
     needs_token = [Depends(BearerCheck(tokens))] if tokens is not None else []
-    for module in (render, preview, lint):
+    for module in (render, preview, lint, jobs):
         app.include_router(module.router, dependencies=needs_token)
     app.include_router(probes.router)
     studio.install(app, needs_token)  # the designer page at /studio
@@ -83,17 +94,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     config = settings.renderer_config()
     if app.state.pool is None:
         app.state.pool = await asyncio.to_thread(start_pool, settings)
-    app.state.pool.drive_from_loop()  # answers are read on this loop: no thread hand-over
+    pool: RenderPool | None = app.state.pool
+    if pool is not None:
+        pool.drive_from_loop()  # answers are read on this loop: no thread hand-over
+        app.state.job_workers = await asyncio.to_thread(app.state.jobs.workers, pool)
     app.state.checks = await asyncio.to_thread(run_checks, config.font_dirs, config.cache_dir)
     try:
         yield
     finally:
-        pool: RenderPool = app.state.pool
-        await asyncio.to_thread(pool.close)
+        if app.state.job_workers is not None:  # jobs in flight finish on the pool first
+            await asyncio.to_thread(app.state.job_workers.stop)
+        if pool is not None:
+            await asyncio.to_thread(pool.close)
+        app.state.jobs.close()
 
 
-def start_pool(settings: ServiceSettings) -> RenderPool:
-    """Return a started render pool for ``settings``; raise PoolError when it cannot start."""
+def start_pool(settings: ServiceSettings) -> RenderPool | None:
+    """Return a started render pool for ``settings`` (None with ``workers`` 0); raise
+    PoolError when it cannot start."""
+    if settings.workers == 0:
+        return None
     return RenderPool(settings.renderer_config(), workers=settings.workers,
                       backlog=settings.backlog, timeout=settings.render_timeout,
                       preload=WORKER_MODULES)

@@ -45,6 +45,9 @@ async def read_body(request: Request) -> bytes:
 async def in_pool(request: Request, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run ``fn(task_context, *args, **kwargs)`` in a render worker and return its result."""
     state = request.app.state
+    if state.pool is None:
+        raise HttpError(503, "this service runs no render workers (--workers 0): it only "
+                             "takes jobs (POST /v1/jobs)", {"Retry-After": "60"})
     try:
         future = state.pool.submit_call(fn, *args, **kwargs)
     except PoolBusy:

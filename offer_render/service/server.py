@@ -7,7 +7,8 @@ What ``offer-render serve`` runs, in this order, so that each failure is one lin
    ``--insecure-no-auth`` to say it is meant (for a service behind a proxy that
    authenticates). The token file is read now.
 2. **Listen** on ``--host``/``--port`` (``--port 0``: a free port, printed).
-3. **Start the render workers** (:func:`~offer_render.service.app.start_pool`).
+3. **Start the render workers** (:func:`~offer_render.service.app.start_pool`; none
+   with ``--workers 0``) and open the job queue and storage.
 4. **Serve** the app with uvicorn until SIGINT or SIGTERM; then stop taking requests,
    finish those in flight (up to ``--render-timeout``), and stop the workers.
 
@@ -95,7 +96,8 @@ def serve(settings: ServiceSettings, *, quiet: bool = False,
     try:
         app = create_app(settings, pool=pool)
     except BaseException:
-        pool.close(cancel=True)
+        if pool is not None:
+            pool.close(cancel=True)
         raise
     _log_requests(quiet)
     config = uvicorn.Config(
@@ -105,8 +107,11 @@ def serve(settings: ServiceSettings, *, quiet: bool = False,
     )
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     say = announce or _stderr
-    say(f"serving on http://{host}:{port} with {pool.workers} render workers; "
-        "API docs at /docs, the studio at /studio")
+    jobs = app.state.jobs
+    workers = pool.workers if pool is not None else 0
+    say(f"serving on http://{host}:{port} with {workers} render workers; jobs queued in "
+        f"{jobs.queue.describe()}, files to {jobs.storage.url}; API docs at /docs, the "
+        "studio at /studio")
     with _stop_quietly():
         uvicorn.Server(config).run(sockets=[sock])
     say("stopped")

@@ -36,8 +36,11 @@ class ServiceSettings(BaseSettings):
     other address needs ``token_file`` or ``insecure_no_auth``."""
     port: int = Field(8080, ge=0, le=65535)
     """TCP port. Default: 8080 (0 picks a free one)."""
-    workers: int | None = Field(None, ge=1)
-    """Render worker processes. Default: None, the CPU count (rendering is CPU-bound)."""
+    workers: int | None = Field(None, ge=0)
+    """Render worker processes, which also run render jobs. Default: None, the CPU count
+    (rendering is CPU-bound). 0: none, for a front that only takes jobs into the queue
+    (``/v1/render``, ``/v1/preview`` and ``/v1/lint`` then answer 503) while
+    ``offer-render worker`` processes run them."""
     backlog: int | None = Field(None, ge=0)
     """Requests that may wait for a worker; beyond them the answer is 503 with
     Retry-After. Default: None, 8 per worker (a wait of well under a second)."""
@@ -53,8 +56,11 @@ class ServiceSettings(BaseSettings):
     insecure_no_auth: bool = False
     """Allow listening on a non-loopback address without tokens. Default: False."""
     data_dir: Path | None = None
-    """The service's own folder; the download cache goes to ``DATA_DIR/cache`` unless
-    ``cache_dir`` says otherwise. Default: None (the engine's default cache folder)."""
+    """The service's own folder: the embedded job queue (``DATA_DIR/jobs.db``), the job
+    files (``DATA_DIR/files``) unless ``queue`` and ``storage`` say otherwise, and the
+    download cache (``DATA_DIR/cache``) unless ``cache_dir`` does. Default: None (jobs in
+    the user data folder, ``offer-render`` under platformdirs' ``user_data_dir``; the
+    engine's default cache folder)."""
     cache_dir: Path | None = None
     """Disk cache of downloaded fonts and backgrounds. Default: None (``DATA_DIR/cache``
     with ``data_dir``, else ``$OFFER_RENDER_CACHE_DIR`` or the user cache folder)."""
@@ -71,6 +77,38 @@ class ServiceSettings(BaseSettings):
     ``OFFER_RENDER_FONT_SOURCE``, else the public Google Fonts API)."""
     system_fonts: bool = False
     """Also take fallback faces from this machine's installed fonts. Default: False."""
+    queue: str | None = None
+    """Where render jobs wait (README, "Render jobs"): ``sqlite:///PATH`` (embedded, no
+    server) or ``redis://HOST:PORT/DB`` (many machines). Default: None, SQLite in
+    ``DATA_DIR/jobs.db``."""
+    storage: str | None = None
+    """Where job files go, an fsspec URL: ``file:///PATH`` or ``s3://BUCKET/PREFIX`` (S3
+    settings from the standard AWS variables). Default: None, ``DATA_DIR/files``."""
+    public_url_base: str | None = None
+    """URL that file records give as ``PUBLIC_URL_BASE/<object name>``. Default: None, the
+    object's storage URL (``s3://...``, ``file://...``)."""
+    webhook_secret_file: Path | None = None
+    """File holding the secret that signs webhooks (HMAC-SHA256); a job with a
+    ``callback_url`` is refused without one. Default: None."""
+    job_retries: int = Field(5, ge=0)
+    """Runs a job gets after its first one fails for a transient reason (a timeout, a 5xx,
+    storage down, a worker killed). Default: 5."""
+    webhook_retries: int = Field(8, ge=0)
+    """Deliveries a webhook gets after its first one fails. Default: 8 (with the default
+    delays, about ten minutes of trying)."""
+    retry_delay: float = Field(2.0, gt=0)
+    """First delay before a retry, in seconds; each retry doubles it, up to
+    ``retry_max_delay``, and takes a random share of it (jitter). Default: 2."""
+    retry_max_delay: float = Field(300.0, gt=0)
+    """Longest delay before a retry, in seconds. Default: 300."""
+    job_lease: float = Field(60.0, gt=0)
+    """Seconds a running job may go without word from its worker before another worker
+    runs it again (a worker renews its jobs every quarter of it). Default: 60."""
+    job_threads: int | None = Field(None, ge=1)
+    """Jobs this process runs at once (each waits on a render worker, then writes and
+    syncs its files, and records its end). Default: None, four per render worker: with
+    two per worker, the workers waited on the threads' writes a third of the time
+    (``benchmarks/bench_jobs.py``)."""
 
     @field_validator("allow_hosts", mode="before")
     @classmethod
@@ -85,6 +123,15 @@ class ServiceSettings(BaseSettings):
         if isinstance(value, str):
             return tuple(Path(part) for part in value.split(os.pathsep) if part.strip())
         return value
+
+    def data_folder(self) -> Path:
+        """Return ``data_dir``, else the user data folder (platformdirs), for the job queue
+        and files: they must outlive a restart, so a temp folder will not do."""
+        if self.data_dir is not None:
+            return self.data_dir
+        import platformdirs
+
+        return platformdirs.user_data_path("offer-render")
 
     def renderer_config(self) -> RendererConfig:
         """Return the engine configuration: the network policy (local files never), the
