@@ -54,7 +54,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_warm import make_assets, templates  # noqa: E402
 
 from offer_render import Renderer  # noqa: E402
-from offer_render.pool import engine_config  # noqa: E402
+from offer_render.config import engine_config  # noqa: E402
 from tests.fidelity.server import serve as serve_files  # noqa: E402
 
 CLIENTS = (1, 4, 16)
