@@ -200,7 +200,7 @@ def test_killed_midway_then_resumed_gives_the_uninterrupted_output(
     if how == signal.SIGINT:
         assert proc.returncode == 128 + signal.SIGINT
         assert "interrupted by SIGINT; run the same command again to resume" in stderr
-        assert "Traceback" not in stderr
+        assert "Traceback" not in stderr, stderr
         assert temp_files(resumed) == []
     else:
         assert proc.returncode == -signal.SIGKILL
