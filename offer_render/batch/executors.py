@@ -3,17 +3,22 @@
 Three runners share one shape (:class:`Runner`): in this process (``--jobs 1``),
 a local process pool of warm workers, and a Dask distributed cluster. All keep
 a bounded number of chunks in flight, so inputs of millions of offers stream.
-Workers return bytes; the driver writes files and the manifest.
+Local workers write the images; Dask workers do too when they see the output
+folder (a probe file tells), else they return the bytes and the driver writes them.
+The driver alone writes the manifest.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, Protocol
 
 from offer_render.batch.plan import Item
@@ -197,6 +202,12 @@ class PoolRunner:
                 writer = getattr(result_queue, "_writer", None)
                 if writer is not None:
                     writer.close()
+                # Let the manager thread finish closing its own pipes now: at exit,
+                # CPython 3.11 wakes it without a lock (fixed in 3.12), and a wake-up
+                # racing its close prints "Bad file descriptor" from threading._shutdown.
+                manager = getattr(self._pool, "_executor_manager_thread", None)
+                if manager is not None:
+                    manager.join(5)
             else:
                 self._pool.shutdown(wait=True)
         finally:
@@ -213,7 +224,10 @@ class DaskRunner:
     templates should use http(s) URLs.
     """
 
-    def __init__(self, settings: Settings, scheduler: str, jobs: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, scheduler: str, jobs: int | None = None,
+        out_dir: Path | None = None,
+    ) -> None:
         distributed = import_distributed()
         try:
             self._client: Any = distributed.Client(
@@ -222,6 +236,8 @@ class DaskRunner:
             msg = f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
             raise OfferRenderError(msg) from None
         self._distributed = distributed
+        if out_dir is not None and shares_folder(self._client, out_dir):
+            settings = replace(settings, out_dir=out_dir)  # the workers write the images
         self.settings = settings
         threads = sum(self._client.nthreads().values()) or 1
         self.workers = jobs or threads
@@ -271,6 +287,34 @@ class DaskRunner:
                 self._client.cancel(self._futures, force=True)
         finally:
             self._client.close()
+
+
+def shares_folder(client: Any, folder: Path) -> bool:
+    """Return whether every worker of ``client`` sees ``folder`` as this process does.
+
+    A probe file with a random token is written there and each worker is asked to
+    read it back; a worker on another machine (or seeing another disk) cannot, and
+    then the driver writes the images. Any failure counts as not shared.
+    """
+    token = secrets.token_hex(16)
+    probe = folder / f".offer-render-probe-{token}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_text(token, encoding="ascii")
+        answers = client.run(reads_token, str(probe), token)
+        return bool(answers) and all(answers.values())
+    except Exception:  # a probe that fails in any way means "not shared"
+        return False
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def reads_token(path: str, token: str) -> bool:
+    """Return whether the file at ``path`` holds ``token`` (run on each Dask worker)."""
+    try:
+        return Path(path).read_text(encoding="ascii") == token
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def import_distributed() -> Any:

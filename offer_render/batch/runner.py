@@ -370,7 +370,8 @@ def _settings(options: BatchOptions, fmt: str) -> Settings:
     dirs = (BUNDLED_FONTS_DIR, *options.config.font_dirs)
     run = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + "/" + uuid.uuid4().hex[:8]
     flags = replace(options.render_options(), format=fmt)
-    # Local workers share the driver's disk and write their images; Dask workers may not.
+    # Local workers share the driver's disk and write their images; Dask workers may not
+    # (DaskRunner asks them, and lets them write when they see the folder).
     out_dir = None if options.executor == "dask" else options.out_dir
     return Settings(**vars(flags), run_id=run, config=options.config,
                     font_fingerprint=font_dirs_fingerprint(dirs), out_dir=out_dir)
@@ -379,7 +380,7 @@ def _settings(options: BatchOptions, fmt: str) -> Settings:
 def _runner(options: BatchOptions, settings: Settings) -> Runner:
     if options.executor == "dask":
         assert options.scheduler is not None
-        return DaskRunner(settings, options.scheduler, options.jobs)
+        return DaskRunner(settings, options.scheduler, options.jobs, out_dir=options.out_dir)
     jobs = options.jobs or default_jobs()
     if jobs < 1:
         raise InvalidInputError([("jobs", "must be at least 1")])
