@@ -28,6 +28,7 @@ from offer_render.batch.plan import Item
 from offer_render.config import RendererConfig
 from offer_render.errors import OfferRenderError, WriteError
 from offer_render.files import write_atomic
+from offer_render.heap import steady_heap
 from offer_render.resources.fetch import default_fetcher
 
 
@@ -101,6 +102,7 @@ class WorkerState:
     def __init__(self, settings: Settings) -> None:
         from offer_render.api import Renderer
 
+        steady_heap()  # a batch renders for hours: large buffers must not fragment the heap
         config = settings.config
         self.settings = settings
         # In front of the standard fetcher (policy and disk cache with HTTP revalidation):

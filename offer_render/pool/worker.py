@@ -32,6 +32,7 @@ from typing import Any
 
 from offer_render.config import RendererConfig
 from offer_render.errors import OfferRenderError, RenderError, ResourceError
+from offer_render.heap import steady_heap
 from offer_render.resources.fetch import Fetched, Fetcher, default_fetcher
 
 READY = "ready"
@@ -128,6 +129,7 @@ def make_context(config: RendererConfig) -> TaskContext:
     """Return a task context with a new Renderer whose fetches go through a snapshot."""
     from offer_render.api import Renderer
 
+    steady_heap()  # a worker renders for as long as it lives
     fetcher = SnapshotFetcher(default_fetcher(config))
     return TaskContext(config, fetcher, Renderer(config, fetcher=fetcher))
 
