@@ -18,11 +18,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from offer_render.batch.keyindex import KeyIndex
 from offer_render.errors import InvalidInputError, WriteError
 
 try:
@@ -79,11 +80,60 @@ class Record:
         return rec if rec.status in STATUSES else None
 
 
+ItemKey = tuple[str | None, str | None]
+"""(offer id, locale)."""
+
+
+class PreviousRecords:
+    """The latest record per (offer id, locale) that earlier runs left, kept on disk
+    (a :class:`~offer_render.batch.keyindex.KeyIndex`): a re-run of a million offers
+    holds them in constant memory."""
+
+    def __init__(self) -> None:
+        self._index = KeyIndex()
+
+    @staticmethod
+    def _key(key: ItemKey) -> str:
+        return json.dumps(key, ensure_ascii=False)
+
+    def add_lines(self, lines: Iterable[tuple[ItemKey, bytes]]) -> None:
+        """Store each (item, manifest line); a later line for an item replaces the earlier."""
+        self._index.put_many((self._key(k), line) for k, line in lines)
+
+    def get(self, key: ItemKey) -> Record | None:
+        """Return the latest earlier record of the item ``key``, or None."""
+        line = self._index.get(self._key(key))
+        return _parse(line) if isinstance(line, bytes) else None
+
+    def __getitem__(self, key: ItemKey) -> Record:
+        rec = self.get(key)
+        if rec is None:
+            raise KeyError(key)
+        return rec
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def items(self) -> Iterator[tuple[ItemKey, Record]]:
+        """Yield every (item, latest record), items in the order first recorded."""
+        for line in self._index.values():
+            rec = _parse(line) if isinstance(line, bytes) else None
+            if rec is not None:
+                yield (rec.offer_id, rec.locale), rec
+
+    def values(self) -> Iterator[Record]:
+        """Yield every latest record, items in the order first recorded."""
+        return (rec for _, rec in self.items())
+
+    def close(self) -> None:
+        """Drop the records (and their temporary file)."""
+        self._index.close()
+
+
 class Manifest:
     """An open manifest: the records earlier runs left, and appends for this run."""
 
-    def __init__(self, path: Path, fh: BinaryIO, previous: dict[tuple[str | None, str | None],
-                                                               Record]) -> None:
+    def __init__(self, path: Path, fh: BinaryIO, previous: PreviousRecords) -> None:
         self.path = path
         self._fh = fh
         self.previous = previous
@@ -119,8 +169,9 @@ class Manifest:
             raise WriteError(self.path, exc) from None
 
     def close(self) -> None:
-        """Release the lock and close the file."""
+        """Release the lock, close the file and drop the earlier records."""
         self._fh.close()
+        self.previous.close()
 
 
 def open_manifest(path: Path) -> Manifest:
@@ -136,19 +187,21 @@ def open_manifest(path: Path) -> Manifest:
         fh: BinaryIO = path.open("a+b")
     except OSError as exc:
         raise WriteError(path, exc) from None
+    previous = PreviousRecords()
     try:
         _lock(fh, path)
-        previous, lines = _read_and_repair(fh)
+        lines = _read_and_repair(fh, previous)
         _remove_compaction_leftovers(path)
         if lines > COMPACT_RATIO * max(1, len(previous)):
             fh = _compacted(path, fh, previous)
     except BaseException:
         fh.close()
+        previous.close()
         raise
     return Manifest(path, fh, previous)
 
 
-def _compacted(path: Path, fh: BinaryIO, latest: dict[Any, Record]) -> BinaryIO:
+def _compacted(path: Path, fh: BinaryIO, latest: PreviousRecords) -> BinaryIO:
     """Replace the manifest with the latest record per item; return the new file, locked.
 
     The new file is locked before it takes the manifest's name, so no other run can
@@ -161,9 +214,13 @@ def _compacted(path: Path, fh: BinaryIO, latest: dict[Any, Record]) -> BinaryIO:
         return fh
     try:
         _lock(new, path)
-        records = list(latest.values())
-        for start in range(0, len(records), 10_000):  # bounded memory for huge manifests
-            new.write(b"".join(r.to_json() for r in records[start : start + 10_000]))
+        chunk: list[bytes] = []
+        for rec in latest.values():  # streamed: bounded memory for huge manifests
+            chunk.append(rec.to_json())
+            if len(chunk) >= 10_000:
+                new.write(b"".join(chunk))
+                chunk = []
+        new.write(b"".join(chunk))
         new.flush()
         os.fsync(new.fileno())
         os.replace(tmp, path)
@@ -200,31 +257,36 @@ def _lock(fh: BinaryIO, path: Path) -> None:
         ) from None
 
 
-def _read_and_repair(fh: BinaryIO) -> tuple[dict[tuple[str | None, str | None], Record], int]:
-    """Return the latest record per item and how many complete lines the file holds.
+def _read_and_repair(fh: BinaryIO, latest: PreviousRecords) -> int:
+    """Store the latest record per item in ``latest``; return how many complete lines
+    the file holds.
 
     The file is read line by line (a manifest of a million items is hundreds of MB);
     a partial last line is cut off.
     """
     fh.seek(0)
-    latest: dict[tuple[str | None, str | None], Record] = {}
     lines = end = 0
     partial = False
-    for line in fh:
-        if not line.endswith(b"\n"):
-            partial = True
-            break
-        lines += 1
-        end += len(line)
-        rec = _parse(line)
-        if rec is not None and rec.offer_id is not None:
-            latest[(rec.offer_id, rec.locale)] = rec
+
+    def records() -> Iterator[tuple[ItemKey, bytes]]:
+        nonlocal lines, end, partial
+        for line in fh:
+            if not line.endswith(b"\n"):
+                partial = True
+                return
+            lines += 1
+            end += len(line)
+            rec = _parse(line)
+            if rec is not None and rec.offer_id is not None:
+                yield (rec.offer_id, rec.locale), line
+
+    latest.add_lines(records())
     if partial:
         with contextlib.suppress(OSError):
             os.ftruncate(fh.fileno(), end)
             os.fsync(fh.fileno())
     fh.seek(0, os.SEEK_END)
-    return latest, lines
+    return lines
 
 
 def _parse(line: bytes) -> Record | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from offer_render.batch.keyindex import KeyIndex
 from offer_render.batch.reader import Line
 
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp", "avif": "avif"}
@@ -78,21 +79,26 @@ def plan_items(
     """Yield, for every line and locale, the Item to render or the Failure to record.
 
     Every line gives exactly ``len(locales)`` entries, so the item count is known
-    from the line count. A second line with an id already seen is a Failure.
+    from the line count. A second line with an id already seen is a Failure (the ids
+    seen are kept on disk, in a :class:`KeyIndex`, so memory stays flat).
     """
-    seen: dict[str, int] = {}
-    for line in lines:
-        problem, oid = _check(line, seen)
-        for locale in locales:
-            if problem is not None:
-                yield Failure(line.number, oid, locale, problem)
-            else:
-                assert oid is not None
-                assert isinstance(line.value, Mapping)
-                yield Item(line.number, oid, locale, output_name(oid, locale, fmt), line.value)
+    seen = KeyIndex()
+    try:
+        for line in lines:
+            problem, oid = _check(line, seen)
+            for locale in locales:
+                if problem is not None:
+                    yield Failure(line.number, oid, locale, problem)
+                else:
+                    assert oid is not None
+                    assert isinstance(line.value, Mapping)
+                    yield Item(line.number, oid, locale, output_name(oid, locale, fmt),
+                               line.value)
+    finally:
+        seen.close()
 
 
-def _check(line: Line, seen: dict[str, int]) -> tuple[str | None, str | None]:
+def _check(line: Line, seen: KeyIndex) -> tuple[str | None, str | None]:
     if line.error is not None:
         return line.error, None
     if not isinstance(line.value, Mapping):
