@@ -29,7 +29,7 @@ _BATCH_ROWS = 10_000
 
 class KeyIndex:
     """A map from text to ``int`` or ``bytes``, on disk: the first insertion order is
-    kept, a later :meth:`put` replaces the value. Safe to use from several threads."""
+    kept, a later :meth:`put_many` replaces the value. Safe to use from several threads."""
 
     def __init__(self) -> None:
         self._db = sqlite3.connect("", check_same_thread=False, isolation_level=None)
