@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from bench_service import core_shares, free_port  # noqa: E402
 from bench_warm import make_assets, templates  # noqa: E402
 
 from offer_render import Renderer  # noqa: E402
@@ -53,25 +53,6 @@ from tests.fidelity.server import serve as serve_files  # noqa: E402
 WARM = 8
 """Jobs run before measuring, so each render worker has the fonts and background."""
 CLIENTS = 4
-
-
-def core_shares(seconds: float = 2.0) -> tuple[float, float]:
-    """Return the share of a core one busy process gets, and each of two (as bench_service)."""
-    code = ("import time; s=time.perf_counter(); c=time.process_time()\n"
-            f"while time.perf_counter()-s<{seconds}: pass\n"
-            "print(round((time.process_time()-c)/(time.perf_counter()-s), 2))")
-    shares = []
-    for n in (1, 2):
-        spinners = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                                     text=True) for _ in range(n)]
-        shares.append(sum(float(p.communicate()[0]) for p in spinners) / n)
-    return shares[0], shares[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def jobs(template: dict[str, Any], n: int, tag: str) -> list[dict[str, Any]]:
