@@ -49,6 +49,7 @@ from bench_warm import make_assets, templates  # noqa: E402
 from offer_render import Renderer  # noqa: E402
 from offer_render.config import engine_config  # noqa: E402
 from tests.fidelity.server import serve as serve_files  # noqa: E402
+from tests.helpers.redisserver import running_redis  # noqa: E402
 
 WARM = 8
 """Jobs run before measuring, so each render worker has the fonts and background."""
@@ -159,27 +160,8 @@ def redis_server(folder: Path) -> Iterator[str]:
     if exe is None:
         msg = "redis-server is not installed (apt-get install redis-server)"
         raise SystemExit(msg)
-    port = free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL)
-    try:
-        import redis
-
-        client = redis.Redis(port=port)
-        end = time.monotonic() + 30
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                if time.monotonic() > end:
-                    raise
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with running_redis(exe, folder) as url:
+        yield f"{url}/0"
 
 
 def main() -> None:

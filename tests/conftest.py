@@ -426,36 +426,18 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Run Debian's ``redis-server`` on a free loopback port for the session (no persistence);
     yield its URL without a database number (``redis://127.0.0.1:PORT``)."""
     import shutil
-    import subprocess
 
     exe = shutil.which("redis-server")
     if exe is None:
         _required("redis-server", "apt-get install redis-server")
     try:
-        import redis
+        import redis  # noqa: F401
     except ImportError:
         _required("the redis package", "pip install -e '.[test]'")
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [str(exe), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(host="127.0.0.1", port=port)
-    end = time.monotonic() + 30
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.exceptions.ConnectionError:
-            assert proc.poll() is None, "redis-server exited at start"
-            assert time.monotonic() < end, "redis-server did not answer in 30 s"
-            time.sleep(0.05)
-    client.close()
-    try:
-        yield f"redis://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    from tests.helpers.redisserver import running_redis
+
+    with running_redis(str(exe), tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 class S3Server:
