@@ -22,18 +22,9 @@ import requests
 from offer_render.api import Renderer
 from offer_render.config import engine_config
 from tests.conftest import LocalServer, RunningService
+from tests.helpers.servicedata import small_template as template
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-
-def template(base: str, **changes: Any) -> dict[str, Any]:
-    """Return a small template with a web font and a photo from the test server."""
-    rect = {"name": "Title", "width": 300, "height": 120, "padding": 10, "offset_left": 10,
-            "offset_top": 20, "text_align": "center", "color": "#FFFFFF", "font_size": 40,
-            "font_family": "Raleway", "font_url": f"{base}/fonts/raleway.css",
-            "font_weight": 700, "content": "{{name}} -20%"}
-    return {"width": 320, "height": 160, "background_url": f"{base}/backgrounds/coffee.jpg",
-            "rectangles": [rect], **changes}
 
 
 OFFER = {"id": 7, "name": {"en": "Coffee", "pl": "Kawa"}, "stores": ["Arkadia"]}
