@@ -189,6 +189,8 @@ class PoolRunner:
             if cancel:
                 processes = list((getattr(self._pool, "_processes", None) or {}).values())
                 result_queue = getattr(self._pool, "_result_queue", None)
+                # (taken before shutdown, which drops the executor's references to them)
+                manager = getattr(self._pool, "_executor_manager_thread", None)
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 for proc in processes:
                     proc.terminate()
@@ -205,7 +207,6 @@ class PoolRunner:
                 # Let the manager thread finish closing its own pipes now: at exit,
                 # CPython 3.11 wakes it without a lock (fixed in 3.12), and a wake-up
                 # racing its close prints "Bad file descriptor" from threading._shutdown.
-                manager = getattr(self._pool, "_executor_manager_thread", None)
                 if manager is not None:
                     manager.join(5)
             else:
