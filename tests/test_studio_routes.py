@@ -25,19 +25,17 @@ from offer_render.preview.overlay import OUTLINE
 from offer_render.service.studio import page as studio_page
 from offer_render.service.studio.samples import SAMPLES_DIR, sample_offers
 from tests.conftest import LocalServer, RunningService, running_service
+from tests.helpers.servicedata import small_template
 
 REPO = Path(__file__).resolve().parents[1]
 STUDIO = REPO / "offer_render" / "service" / "studio"
 
 
 def template(base: str, **changes: Any) -> dict[str, Any]:
-    """Return a small template with a web font and a photo from the test server."""
-    rect = {"name": "Title", "width": 200, "height": 80, "padding": 10, "offset_left": 30,
-            "offset_top": 40, "text_align": "center", "color": "#FFFFFF", "font_size": 24,
-            "font_family": "Raleway, sans-serif", "font_url": f"{base}/fonts/raleway.css",
-            "font_weight": 700, "content": "{{name}} -20%"}
-    return {"width": 320, "height": 160, "background_url": f"{base}/backgrounds/coffee.jpg",
-            "rectangles": [rect], **changes}
+    """Return the service tests' small template with a smaller title box."""
+    return small_template(base, rect={
+        "width": 200, "height": 80, "offset_left": 30, "offset_top": 40, "font_size": 24,
+        "font_family": "Raleway, sans-serif"}, **changes)
 
 
 OFFER = {"id": 7, "name": {"en": "Coffee", "pl": "Kawa"}, "stores": ["Arkadia"]}
