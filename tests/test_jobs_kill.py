@@ -1,12 +1,14 @@
 """Render jobs outlive a killed process: 30 jobs, the embedded server or a Redis worker SIGKILLed.
 
-The first job's background comes from a gate (a local server that answers the first
-request for it, the one ``POST /v1/jobs`` makes to hash it, and holds every later one
-until the test opens the gate), so that job is caught mid-render, deterministically,
-and with one render worker every other job waits behind it. The process is then
-killed with SIGKILL, the gate opened and a new process started on the same queue:
-every job ends done, the interrupted one after running again, and the storage holds
-exactly one file per job, no temp file, nothing else.
+Every job's background comes from a gate (a local server that answers the first
+request for each, the one ``POST /v1/jobs`` makes to hash it, and holds every later one
+until the test opens the gate), so the first job is caught mid-render and no job can
+end before the kill, whatever the timing: a render whose fetch gives up on the gate
+(``Limits.fetch_timeout``) is a transient failure, queued again, never done (with only
+the first job gated, a slow machine let that happen and the jobs behind it end). The
+process is then killed with SIGKILL, the gate opened and a new process started on the
+same queue: every job ends done, the interrupted one after running again, and the
+storage holds exactly one file per job, no temp file, nothing else.
 """
 
 from __future__ import annotations
@@ -86,15 +88,14 @@ def gate() -> Iterator[Gate]:
 
 
 def bodies(gate: Gate, tag: str) -> list[dict[str, Any]]:
-    """Return 30 job bodies: the first one's background behind the gate, the rest plain."""
+    """Return 30 job bodies, each with its own background behind the gate."""
     out = []
     for i in range(JOBS):
         tpl: dict[str, Any] = {"width": 120, "height": 60, "rectangles": [{
             "name": "Title", "width": 120, "height": 60, "padding": 4, "offset_left": 0,
             "offset_top": 0, "text_align": "left", "color": "#102030", "font_size": 14,
             "font_family": "sans-serif", "font_url": None, "content": "{{name}}"}]}
-        if i == 0:
-            tpl["background_url"] = f"{gate.base}/photo-{tag}.jpg"
+        tpl["background_url"] = f"{gate.base}/photo-{tag}-{i}.jpg"
         offer = {"id": f"{tag}-{i}", "name": {"en": f"Offer {i}"}, "image_template": tpl}
         out.append({"offer": offer, "locales": ["en"], "format": "jpeg"})
     return out
