@@ -19,7 +19,7 @@ import contextlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -66,7 +66,9 @@ class Record:
 
     def to_json(self) -> bytes:
         """Return the record as one JSON line, newline included."""
-        data = asdict(self)
+        # A shallow dict, not dataclasses.asdict: asdict deep-copies every value (the
+        # warnings' dicts too), which cost the driver about 0.15 ms per item.
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["ms"] = round(self.ms, 2)
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 

@@ -125,16 +125,19 @@ def resource_key(template: object) -> tuple[str, tuple[str, ...]]:
     return (background if isinstance(background, str) else "", tuple(sorted(fonts)))
 
 
-def guided(total: int, workers: int, *, largest: int, per_worker: int = 4) -> Callable[[int], int]:
+def guided(total: int, workers: int, *, largest: int, smallest: int = 1,
+           per_worker: int = 4) -> Callable[[int], int]:
     """Return a chunk-size rule: big chunks first, shrinking towards the end of the batch.
 
-    Guided scheduling (as OpenMP's): a chunk holds the items left divided by
-    ``workers * per_worker``, at most ``largest``, at least 1, so no worker is
-    handed a long chunk while the others have run dry at the end.
+    Guided scheduling (as OpenMP's ``schedule(guided, smallest)``): a chunk holds the
+    items left divided by ``workers * per_worker``, at most ``largest``, at least
+    ``smallest`` (where a task has a fixed cost, as on Dask, a tail of one-item
+    chunks pays it per item), so no worker is handed a long chunk while the others
+    have run dry at the end.
     """
 
     def size(planned: int) -> int:
-        return max(1, min(largest, (total - planned) // (workers * per_worker)))
+        return max(smallest, 1, min(largest, (total - planned) // (workers * per_worker)))
 
     return size
 

@@ -77,6 +77,10 @@ CPU in the scheduler, the client and the worker's event loop (Dask's best practi
 tasks should take well over 100 ms, as each has about 1 ms of overhead); measured with
 ``benchmarks/bench_batch.py`` on 2 cores, chunks of 32 left Dask at 0.70x the local
 pool, chunks of 128 at 0.83-1.0x."""
+DASK_MIN_CHUNK = 8
+"""Fewest items per chunk on Dask, so the end of a batch is not a tail of one-item tasks
+that each pay a task's cost. Default: 8 (about 20 ms of work: a worker waits at most
+that long for the other at the end)."""
 
 _TEMP_RE = re.compile(r"^\..+\.(png|jpg|webp|avif)\.[^.]+\.tmp$")
 """Temp files ``write_atomic`` makes for our outputs: ``.<name>.<random>.tmp``."""
@@ -199,10 +203,11 @@ def _run(
              "allowed" if options.allow_local_files else "refused")
     progress = Progress(total, mode=options.progress)
     driver = _Driver(options.out_dir, manifest, progress, settings.run_id)
+    dask = options.executor == "dask"
     chunk_size = (
         (lambda _: options.chunk_size) if options.chunk_size
-        else guided(total, runner.workers,
-                    largest=DASK_MAX_CHUNK if options.executor == "dask" else MAX_CHUNK))
+        else guided(total, runner.workers, largest=DASK_MAX_CHUNK if dask else MAX_CHUNK,
+                    smallest=DASK_MIN_CHUNK if dask else 1))
     entries = plan_items(read_lines(options.offers), locales, fmt)
     chunks = chunked(entries, chunk_size=chunk_size, on_failure=driver.failed,
                      key=_group_key(options.template))
