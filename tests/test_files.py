@@ -171,13 +171,16 @@ def test_image_to_stdout_on_a_full_disk_is_one_line_exit_1(
     assert done.stderr == "offer-render: error: cannot write <stdout>: No space left on device\n"
 
 
-def test_batch_on_a_full_disk_stops_cleanly_and_resumes(tmp_path: Path, small_disk: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])  # 1: the driver's writer thread writes
+def test_batch_on_a_full_disk_stops_cleanly_and_resumes(
+    tmp_path: Path, small_disk: Path, jobs: str
+) -> None:
     noise_background(tmp_path / "noise.png", 160)  # each image about 77 KB: three fit
     offers = tmp_path / "offers.jsonl"
     offers.write_text("".join(
         json.dumps(small_offer(i, width=160, height=160, background="noise.png")) + "\n"
         for i in range(12)))
-    args = ["batch", str(offers), "--out", str(small_disk), "--jobs", "2",
+    args = ["batch", str(offers), "--out", str(small_disk), "--jobs", jobs,
             "--allow-local-files", "--quiet"]
     done = run(*args, cwd=tmp_path)
     assert done.returncode == 1, done.stderr

@@ -54,11 +54,11 @@ from offer_render.batch.plan import (
 )
 from offer_render.batch.progress import Progress
 from offer_render.batch.reader import read_lines
-from offer_render.batch.worker import Outcome, RenderOptions, Settings
+from offer_render.batch.worker import Outcome, RenderOptions, Settings, write_outcome
 from offer_render.config import BUNDLED_FONTS_DIR, RendererConfig
 from offer_render.encode import normalize_format
 from offer_render.errors import InvalidInputError, WriteError
-from offer_render.files import sync_filesystem, write_atomic
+from offer_render.files import sync_filesystem
 from offer_render.locales import parse_locale_list
 
 log = logging.getLogger(__name__)
@@ -296,16 +296,14 @@ class _Driver:
         """
         records: list[Record] = []
         stop: WriteError | None = None
-        for o in outcomes:
+        for given in outcomes:
+            # a Dask worker's image (the worker could not see the folder) is written here
+            o = given if given.data is None else write_outcome(given, self.out_dir)
             if o.write_errno in DISK_ERRNOS:
                 stop = WriteError(self.out_dir / o.item.name,
                                   OSError(o.write_errno, os.strerror(o.write_errno or 0)))
                 break
-            try:
-                records.append(self._record(o))
-            except WriteError as exc:
-                stop = exc
-                break
+            records.append(self._record(o))
         self._add(records)
         if stop is not None:
             self.commit()
@@ -343,18 +341,7 @@ class _Driver:
         item = o.item
         base = Record(item.offer_id, item.locale, item.line, o.status, input_hash=o.input_hash,
                       warnings=o.warnings, ms=o.ms, run=self.run)
-        if o.status == "ok" and o.data is not None:  # from a Dask worker: written here
-            start = time.perf_counter()
-            try:
-                write_atomic(self.out_dir / item.name, o.data, durable=False)
-            except WriteError as exc:
-                if exc.errno in DISK_ERRNOS:
-                    raise
-                return self._with_stale_image(replace(base, status="error", error=str(exc)), item)
-            ms = o.ms + (time.perf_counter() - start) * 1000
-            sha = hashlib.sha256(o.data).hexdigest()
-            return replace(base, path=item.name, sha256=sha, ms=ms)
-        if o.status == "ok":  # written by the worker
+        if o.status == "ok":  # written
             return replace(base, path=item.name, sha256=o.sha256)
         if o.status == "skipped":
             prev = self.manifest.previous[(item.offer_id, item.locale)]

@@ -3,10 +3,12 @@
 A worker process keeps one :class:`~offer_render.api.Renderer` (font database,
 parsed-font caches) and one :class:`MemoFetcher` for the whole batch, made once
 per process (by the pool's initializer, or on a Dask worker's first task), so
-each stylesheet, font and background is fetched once per worker. A local worker
-writes each image itself (atomically, without a flush: the driver's group commit
-flushes a group of images at once) and returns a small record; a Dask worker
-returns the bytes, and the driver writes them.
+each stylesheet, font and background is fetched once per worker. A pool worker
+writes each image itself (:func:`write_outcome`: atomically, without a flush, as the
+driver's group commit flushes a group of images at once) and returns a small record;
+a Dask worker does too when it sees the output folder, else it returns the bytes and
+the driver writes them; ``--jobs 1`` renders in the driver, and a writer thread
+there writes each image while the next one renders.
 """
 
 from __future__ import annotations
@@ -117,7 +119,15 @@ class WorkerState:
         self.options = settings.hash_options()
 
     def process(self, item: Item) -> Outcome:
-        """Hash ``item``'s inputs; render it unless its existing output is up to date."""
+        """Hash ``item``'s inputs; render it unless its existing output is up to date; write
+        the image when this worker writes (``Settings.out_dir``), else return its bytes."""
+        outcome = self.render(item)
+        out_dir = self.settings.out_dir
+        return outcome if out_dir is None else write_outcome(outcome, out_dir)
+
+    def render(self, item: Item) -> Outcome:
+        """Hash ``item``'s inputs; render it unless its existing output is up to date; return
+        the outcome with the image's bytes (not written)."""
         start = time.perf_counter()
         s = self.settings
         try:
@@ -137,16 +147,26 @@ class WorkerState:
         except Exception as exc:  # a bug on one offer must not stop the batch
             return Outcome(item, "error", digest, error=f"internal error: {_describe(exc)}",
                            ms=_ms(start))
-        warnings = report_warnings(result.report)
-        if s.out_dir is None:
-            return Outcome(item, "ok", digest, result.data, warnings=warnings, ms=_ms(start))
-        try:
-            write_atomic(s.out_dir / item.name, result.data, durable=False)
-        except WriteError as exc:
-            return Outcome(item, "error", digest, error=str(exc), warnings=warnings,
-                           ms=_ms(start), write_errno=exc.errno)
-        return Outcome(item, "ok", digest, warnings=warnings, ms=_ms(start),
-                       sha256=hashlib.sha256(result.data).hexdigest())
+        return Outcome(item, "ok", digest, result.data, warnings=report_warnings(result.report),
+                       ms=_ms(start))
+
+
+def write_outcome(outcome: Outcome, out_dir: Path) -> Outcome:
+    """Write an ``ok`` outcome's image into ``out_dir`` (atomically, without a flush: the
+    driver's group commit flushes a group at once); return the outcome with the image's
+    sha256 instead of its bytes, or as an error naming the write that failed (with its
+    errno). Other outcomes are returned as they are."""
+    data = outcome.data
+    if outcome.status != "ok" or data is None:
+        return outcome
+    start = time.perf_counter()
+    try:
+        write_atomic(out_dir / outcome.item.name, data, durable=False)
+    except WriteError as exc:
+        return replace(outcome, status="error", data=None, error=str(exc),
+                       ms=outcome.ms + _ms(start), write_errno=exc.errno)
+    return replace(outcome, data=None, ms=outcome.ms + _ms(start),
+                   sha256=hashlib.sha256(data).hexdigest())
 
 
 def report_warnings(report: Mapping[str, Any]) -> list[dict[str, Any]]:
