@@ -46,18 +46,24 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     umask (as ``open()`` does for any new file) and the umask is never read or set:
     ``os.umask`` changes process-wide state, which races with other threads.
     """
+    tmp = temp_name(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = temp_name(path)
-        fd = os.open(tmp, _FLAGS, 0o666)
+        try:
+            fd = os.open(tmp, _FLAGS, 0o666)
+        except FileNotFoundError:  # the folder is new: make it (a batch writes thousands of
+            path.parent.mkdir(parents=True, exist_ok=True)  # files in each, so not first)
+            fd = os.open(tmp, _FLAGS, 0o666)
     except OSError as exc:
         raise WriteError(path, exc) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        try:
+            view = memoryview(data)
+            while view:  # os.write may write less than asked (a signal, a full pipe)
+                view = view[os.write(fd, view):]
             if durable:
-                os.fsync(fh.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):

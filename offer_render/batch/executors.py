@@ -3,10 +3,9 @@
 Three runners share one shape (:class:`Runner`): in this process (``--jobs 1``),
 a local process pool of warm workers, and a Dask distributed cluster. All keep
 a bounded number of chunks in flight, so inputs of millions of offers stream.
-Pool workers write the images (``--jobs 1``: a writer thread, while the next item
-renders); Dask workers do too when they see the output folder (a probe file tells),
-else they return the bytes and the driver writes them.
-The driver alone writes the manifest.
+Pool workers write the images (``--jobs 1``: the driver, between renders); Dask
+workers do too when they see the output folder (a probe file tells), else they
+return the bytes and the driver writes them. The driver alone writes the manifest.
 """
 
 from __future__ import annotations
@@ -29,14 +28,8 @@ from offer_render.batch.worker import (
     init_pool_worker,
     process_chunk,
     run_pool_chunk,
-    state_for,
-    write_outcome,
 )
 from offer_render.errors import InvalidInputError, OfferRenderError, RenderError
-
-WRITES_IN_FLIGHT = 4
-"""Images ``--jobs 1`` lets wait for its writer thread. Default: 4 (the writer keeps up
-unless the disk stalls, and then the renders wait rather than pile images up)."""
 
 IN_FLIGHT_PER_WORKER = 3
 """Chunks queued per worker. Default: 3 (a worker never waits for the driver to refill)."""
@@ -70,47 +63,29 @@ class Runner(Protocol):
 class InlineRunner:
     """Render in this process, one item after another (``--jobs 1``; no pickling).
 
-    The images are written by one writer thread while the next item renders: creating
-    a file costs kernel time (0.02 to over 1 ms here, by the filesystem's mood) that
-    would otherwise add to every render, and the writes, like much of the encoding,
-    release the GIL. At most :data:`WRITES_IN_FLIGHT` images wait for the writer;
-    outcomes are yielded in order, each once its image is on disk.
+    The images are written here too, between renders. A writer thread was tried, to
+    overlap the kernel's cost of creating files with the next render: it made
+    ``--jobs 1`` slower (0.77x the engine against 0.88x, median of runs interleaved in
+    one process), as every Pillow call releases the GIL and the writer then took it,
+    so each render waited on many thread switches.
     """
 
     workers = 1
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._writer: cf.ThreadPoolExecutor | None = None
 
     def results(
         self, chunks: Iterable[list[Item]], check: Callable[[], None]
     ) -> Iterator[list[Outcome]]:
         """Yield the outcome of each item, rendered here, one at a time."""
-        out_dir = self.settings.out_dir
-        state = state_for(self.settings)
-        if out_dir is None:  # nothing to write
-            for chunk in chunks:
-                for item in chunk:
-                    check()
-                    yield [state.process(item)]
-            return
-        self._writer = writer = cf.ThreadPoolExecutor(1, thread_name_prefix="offer-render-writer")
-        waiting: deque[cf.Future[Outcome]] = deque()
         for chunk in chunks:
             for item in chunk:
                 check()
-                waiting.append(writer.submit(write_outcome, state.render(item), out_dir))
-                while waiting and (waiting[0].done() or len(waiting) > WRITES_IN_FLIGHT):
-                    yield [waiting.popleft().result()]
-        while waiting:
-            check()
-            yield [waiting.popleft().result()]
+                yield process_chunk([item], self.settings)
 
     def close(self, *, cancel: bool) -> None:
-        """Let the writer finish the images handed to it (a few; never a half-written file)."""
-        if self._writer is not None:
-            self._writer.shutdown(wait=True, cancel_futures=cancel)
+        """Nothing to stop."""
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

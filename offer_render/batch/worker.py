@@ -7,8 +7,7 @@ each stylesheet, font and background is fetched once per worker. A pool worker
 writes each image itself (:func:`write_outcome`: atomically, without a flush, as the
 driver's group commit flushes a group of images at once) and returns a small record;
 a Dask worker does too when it sees the output folder, else it returns the bytes and
-the driver writes them; ``--jobs 1`` renders in the driver, and a writer thread
-there writes each image while the next one renders.
+the driver writes them; ``--jobs 1`` renders and writes in the driver.
 """
 
 from __future__ import annotations
