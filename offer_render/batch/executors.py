@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import pickle
 import secrets
 import threading
 import time
@@ -26,8 +27,9 @@ from offer_render.batch.worker import (
     Outcome,
     Settings,
     init_pool_worker,
-    process_chunk,
+    process_packed_chunk,
     run_pool_chunk,
+    state_for,
 )
 from offer_render.errors import InvalidInputError, OfferRenderError, RenderError
 
@@ -79,10 +81,11 @@ class InlineRunner:
         self, chunks: Iterable[list[Item]], check: Callable[[], None]
     ) -> Iterator[list[Outcome]]:
         """Yield the outcome of each item, rendered here, one at a time."""
+        state = state_for(self.settings)
         for chunk in chunks:
             for item in chunk:
                 check()
-                yield process_chunk([item], self.settings)
+                yield [state.process(item)]
 
     def close(self, *, cancel: bool) -> None:
         """Nothing to stop."""
@@ -281,7 +284,9 @@ class DaskRunner:
                     completed.add(self._submit(nxt, pending))
 
     def _submit(self, chunk: list[Item], pending: dict[str, list[Item]]) -> Any:
-        future = self._client.submit(process_chunk, chunk, self._settings_future, pure=False)
+        packed = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+        future = self._client.submit(process_packed_chunk, packed, self._settings_future,
+                                     pure=False)
         pending[future.key] = chunk
         self._futures.append(future)
         if len(self._futures) > 4 * self.workers * IN_FLIGHT_PER_WORKER:
