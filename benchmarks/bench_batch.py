@@ -12,7 +12,8 @@ process (so no state carries over and its peak RSS is its own):
 - ``--jobs 1``, ``--jobs 2``: ``run_batch`` into an empty folder, end to end (planning,
   hashing, rendering, writing, the manifest, durability);
 - dask: the same batch on a ``LocalCluster`` of two worker processes (one thread each),
-  started before the clock starts.
+  started before the clock starts, with the worker settings the README advises for
+  rendering (``DASK_WORKER_CONFIG``; ``BENCH_DASK_DEFAULTS=1`` keeps Dask's defaults).
 
 The four run in turn, ``--rounds`` times; each one's best rate is printed, with the
 ratios measured within each round (the machine is shared: a round a neighbour slows
@@ -97,10 +98,15 @@ def measure(kind: str, offers_path: Path, out: Path, base: str) -> dict[str, Any
     cluster = client = None
     options: dict[str, Any] = {}
     if kind == "dask":
+        import dask
         from distributed import Client, LocalCluster
 
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        from offer_render.batch.executors import DASK_WORKER_CONFIG
+
+        settings = DASK_WORKER_CONFIG if os.environ.get("BENCH_DASK_DEFAULTS") != "1" else {}
+        with dask.config.set(settings):
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
         client = Client(cluster)
         options = {"executor": "dask", "scheduler": cluster.scheduler_address, "jobs": 2}
     else:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from offer_render.batch import BatchOptions, run_batch
+from offer_render.batch.executors import DASK_WORKER_CONFIG
 from offer_render.cli.main import main
 from offer_render.config import NetworkPolicy, RendererConfig
 from tests.helpers.batchdata import latest, outputs, read_manifest, write_offers
@@ -17,13 +18,32 @@ from tests.helpers.batchdata import latest, outputs, read_manifest, write_offers
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    """Run a LocalCluster of two single-threaded worker processes; close it afterwards."""
+    """Run a LocalCluster of two single-threaded worker processes, with the settings the
+    README advises for rendering; close it afterwards."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
+    import dask
+
+    with dask.config.set(DASK_WORKER_CONFIG), distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
         host="127.0.0.1", silence_logs=40,
     ) as local:
         yield local
+
+
+def test_the_advised_worker_settings_are_dask_settings_and_reach_the_workers(
+    cluster: Any,
+) -> None:
+    import dask
+    from distributed import Client
+
+    for key in DASK_WORKER_CONFIG:  # a setting Dask renamed would be silently ignored
+        assert dask.config.get(key, default=None) is not None, key
+    with Client(cluster) as client:
+        callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+        ticks = client.run(lambda: dask.config.get("distributed.admin.tick.interval"))
+    assert len(callbacks) == 2
+    assert all("profile" not in names and "heartbeat" in names for names in callbacks.values())
+    assert set(ticks.values()) == {"1s"}
 
 
 def options(offers: Path, out: Path, **kw: Any) -> BatchOptions:
