@@ -297,8 +297,9 @@ class _Driver:
         records: list[Record] = []
         stop: WriteError | None = None
         for given in outcomes:
-            # a Dask worker's image (the worker could not see the folder) is written here
-            o = given if given.data is None else write_outcome(given, self.out_dir)
+            # writes the image a Dask worker returned (it could not see the folder); an
+            # outcome without bytes comes back as it is
+            o = write_outcome(given, self.out_dir)
             if o.write_errno in DISK_ERRNOS:
                 stop = WriteError(self.out_dir / o.item.name,
                                   OSError(o.write_errno, os.strerror(o.write_errno or 0)))
