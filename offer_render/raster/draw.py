@@ -11,6 +11,7 @@ translucent colours and overlapping rectangles blend as in a browser.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
@@ -74,19 +75,19 @@ def _ink_of(layer: Image.Image) -> tuple[Ink, ...]:
     alpha = layer.getchannel("A")
     _, rows = alpha.getprojection()  # 1 for every row with any ink, else 0
     out = []
-    start: int | None = None
-    for y in range(len(rows) + 1):
-        inked = y < len(rows) and rows[y] > 0
-        if inked and start is None:
-            start = y
-        elif not inked and start is not None:
-            box = alpha.crop((0, start, alpha.width, y)).getbbox()
-            if box is not None:
-                x0, y0, x1, y1 = box[0], start + box[1], box[2], start + box[3]
-                band = layer.crop((x0, y0, x1, y1))
-                out.append(Ink(band, x0, y0, band.convert("RGB"), band.getchannel("A")))
-            start = None
+    # each run of inked rows, found in C rather than by a Python loop over every row
+    for run in _INKED_ROWS.finditer(bytes(rows)):
+        start, end = run.span()
+        box = alpha.crop((0, start, alpha.width, end)).getbbox()
+        if box is not None:
+            x0, y0, x1, y1 = box[0], start + box[1], box[2], start + box[3]
+            band = layer.crop((x0, y0, x1, y1))
+            out.append(Ink(band, x0, y0, band.convert("RGB"), band.getchannel("A")))
     return tuple(out)
+
+
+_INKED_ROWS = re.compile(rb"[^\x00]+")
+"""A run of rows with ink, in the row projection as bytes."""
 
 
 def place_rect(

@@ -103,6 +103,9 @@ class FontDatabase:
         self._by_loose_name: dict[str, list[InstalledFace]] = {}
         self._digests: dict[tuple[Path, int, int], str] = {}
         """(path, mtime, size) -> sha256 of the file's bytes: one short string per file."""
+        self._providers: dict[Path, str] = {}
+        """path -> :meth:`provider_of` answer, as resolving a path costs an ``lstat`` per
+        component and every render asks for its generic face's provider."""
 
     def faces(self, family: str | None = None) -> tuple[InstalledFace, ...]:
         """Return every indexed face in scan order, or those of ``family`` (case-insensitive)."""
@@ -143,8 +146,11 @@ class FontDatabase:
         """Return where ``face`` comes from: ``bundled``, ``font_dir`` or ``system``."""
         if self.system:
             return "system"
-        bundled = BUNDLED_FONTS_DIR.resolve()
-        return "bundled" if face.path.resolve().is_relative_to(bundled) else "font_dir"
+        found = self._providers.get(face.path)
+        if found is None:
+            bundled = face.path.resolve().is_relative_to(BUNDLED_FONTS_DIR.resolve())
+            found = self._providers[face.path] = "bundled" if bundled else "font_dir"
+        return found
 
     def find_local(self, name: str) -> InstalledFace | None:
         """Return the face whose full or PostScript name is ``name`` (``local()``), or None."""
