@@ -283,6 +283,60 @@ def test_input_hash_follows_font_and_background_bytes(tmp_path: Path) -> None:
     assert digest() != second
 
 
+def test_resource_digests_are_kept_until_the_fetcher_loads_again(tmp_path: Path) -> None:
+    # Arrange: two backgrounds; a fetcher whose budget holds one of them only
+    a, b = (FIXTURES_DIR / "backgrounds" / n for n in ("chelsea.png", "coffee.jpg"))
+    (tmp_path / "a.png").write_bytes(a.read_bytes())
+    (tmp_path / "b.jpg").write_bytes(b.read_bytes())
+    budget = max(a.stat().st_size, b.stat().st_size) + 1024
+    policy = NetworkPolicy(allow_local_files=True, base_dir=tmp_path)
+    fetcher = MemoFetcher(PolicyFetcher(policy, Limits(), "test"), max_bytes=budget)
+    hasher = InputHasher(fetcher, Limits())
+    template_a = small_offer(1, background="a.png")["image_template"]
+    template_b = small_offer(2, background="b.jpg")["image_template"]
+    # Act / Assert: once a's bytes are in, an equal template's digests come from the memo
+    first = hasher.resources(template_a)  # loads a: not kept, the load may have dropped any
+    kept = hasher.resources(template_a)
+    loads = fetcher.loads
+    assert hasher.resources(dict(template_a)) is kept
+    assert kept == first
+    assert fetcher.loads == loads
+    # b's load drops a's bytes; a's file changes, and the next hash sees the new bytes
+    hasher.resources(template_b)
+    (tmp_path / "a.png").write_bytes(b.read_bytes())
+    again = hasher.resources(template_a)
+    assert again["background"] != first["background"]
+    assert again["background"] == hasher.resources(template_b)["background"]
+
+
+def test_a_failed_resource_is_hashed_again_once_it_can_be_had(tmp_path: Path) -> None:
+    # Arrange: a background that is missing, failures remembered for no time at all
+    policy = NetworkPolicy(allow_local_files=True, base_dir=tmp_path)
+    fetcher = MemoFetcher(PolicyFetcher(policy, Limits(), "test"), failure_ttl=0.0)
+    hasher = InputHasher(fetcher, Limits())
+    template = small_offer(1, background="late.png")["image_template"]
+    assert hasher.resources(template)["background"].startswith("error:")
+    # Act: the file appears
+    (tmp_path / "late.png").write_bytes(
+        (FIXTURES_DIR / "backgrounds" / "chelsea.png").read_bytes())
+    # Assert: the failure was not kept in the memo
+    assert hasher.resources(template)["background"].startswith("sha256:")
+
+
+def test_the_input_hash_holds_a_template_once_and_follows_a_given_one(tmp_path: Path) -> None:
+    policy = NetworkPolicy(allow_local_files=True, base_dir=tmp_path)
+    hasher = InputHasher(MemoFetcher(PolicyFetcher(policy, Limits(), "test")), Limits())
+    offer = small_offer(1)
+    own = hasher.input_hash(offer=offer, template=None, locale=None, options={"a": 1})
+    # the offer's own template, given apart as well, is a different input (a --template)
+    given = hasher.input_hash(offer=offer, template=offer["image_template"], locale=None,
+                              options={"a": 1})
+    assert own != given
+    # options equal in value hash the same whether or not they are the same object
+    assert hasher.input_hash(offer=offer, template=None, locale=None, options={"a": 1}) == own
+    assert hasher.input_hash(offer=offer, template=None, locale=None, options={"a": 2}) != own
+
+
 def test_memo_fetcher_remembers_bytes_and_failures(tmp_path: Path) -> None:
     calls: list[str] = []
 

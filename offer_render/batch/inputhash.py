@@ -3,7 +3,8 @@
 The hash is sha256 over the canonical JSON (sorted keys, no spaces) of:
 
 - the engine version (``offer_render.__version__``);
-- the template used (``--template``, else the offer's own ``image_template``);
+- the template given apart from the offer (``--template``; null when the offer's own
+  ``image_template`` is used, as the offer holds it already);
 - the whole offer, the locale and the render options (format, quality, scale,
   strict, context, collections, default locale, limits), a fingerprint of the
   installed font folders;
@@ -23,7 +24,11 @@ subset replaced in place under the same URL is not noticed until the stylesheet
 changes or ``--force``.
 
 It is computed *before* rendering, from the resources alone, so a resumed run
-can tell an item is up to date without drawing it.
+can tell an item is up to date without drawing it. A batch hashes thousands of offers
+that share a few templates' resources and one set of options, so both are worked out
+once: the options' JSON per options object, and the resources' digests per set of
+URLs and families for as long as the fetcher has loaded nothing new (its
+:attr:`~offer_render.batch.memofetch.MemoFetcher.loads` count).
 """
 
 from __future__ import annotations
@@ -62,12 +67,21 @@ def font_dirs_fingerprint(dirs: tuple[Path, ...]) -> str:
     return digest.hexdigest()
 
 
+MEMO_ENTRIES = 256
+"""Sets of resources whose digests an :class:`InputHasher` keeps. Default: 256 (a batch's
+templates; beyond that the memo starts again)."""
+
+_ENGINE_JSON = canonical_json(offer_render.__version__)
+
+
 class InputHasher:
     """Hash items' inputs, fetching resources through a MemoFetcher (each URL once)."""
 
     def __init__(self, fetcher: MemoFetcher, limits: Limits) -> None:
         self.fetcher = fetcher
         self.limits = limits
+        self._options: tuple[Mapping[str, Any], bytes] | None = None
+        self._memo: dict[tuple[object, ...], tuple[int, dict[str, Any]]] = {}
 
     def input_hash(
         self,
@@ -79,25 +93,28 @@ class InputHasher:
     ) -> str:
         """Return the hex sha256 of everything the item's image depends on."""
         used = template if template is not None else offer.get("image_template")
-        doc = {
-            "engine": offer_render.__version__,
-            "template": used,
-            "offer": offer,
-            "locale": locale,
-            "options": options,
-            "resources": self.resources(used),
-        }
-        return hashlib.sha256(canonical_json(doc)).hexdigest()
+        # canonical_json of {"engine", "locale", "offer", "options", "resources",
+        # "template"}, written key by key (sorted), so the options' part is reused
+        doc = b"".join((
+            b'{"engine":', _ENGINE_JSON, b',"locale":', canonical_json(locale),
+            b',"offer":', canonical_json(offer), b',"options":', self._options_json(options),
+            b',"resources":', canonical_json(self.resources(used)),
+            b',"template":', canonical_json(template), b"}",
+        ))
+        return hashlib.sha256(doc).hexdigest()
+
+    def _options_json(self, options: Mapping[str, Any]) -> bytes:
+        """Return ``canonical_json(options)``, kept for the options object last given."""
+        kept = self._options
+        if kept is None or kept[0] is not options:
+            kept = self._options = (options, canonical_json(options))
+        return kept[1]
 
     def resources(self, template: object) -> dict[str, Any]:
         """Return the digests of the background, stylesheets and fonts ``template`` uses."""
         if not isinstance(template, Mapping):
             return {}
-        out: dict[str, Any] = {}
         background = template.get("background_url")
-        if isinstance(background, str) and background.strip():
-            out["background"] = self.fetcher.digest(
-                background, max_bytes=self.limits.max_background_bytes, what="background")
         families: dict[str, set[str]] = {}
         rects = template.get("rectangles")
         for rect in rects if isinstance(rects, list) else ():
@@ -106,7 +123,24 @@ class InputHasher:
             url = rect.get("font_url")
             if isinstance(url, str) and url.strip():
                 families.setdefault(url, set()).update(_families(rect.get("font_family")))
+        if not isinstance(background, str):
+            background = None
+        key = (background, *((url, *sorted(names)) for url, names in families.items()))
+        loads = self.fetcher.loads
+        found = self._memo.get(key)
+        if found is not None and found[0] == loads:
+            return found[1]
+        out: dict[str, Any] = {}
+        if background is not None and background.strip():
+            out["background"] = self.fetcher.digest(
+                background, max_bytes=self.limits.max_background_bytes, what="background")
         out["stylesheets"] = {url: self._stylesheet(url, names) for url, names in families.items()}
+        # Kept while the fetcher loads nothing (so drops nothing: it only drops to make room
+        # for a load), and without failures, which it retries after a while.
+        if self.fetcher.loads == loads and not _any_failure(out):
+            if len(self._memo) >= MEMO_ENTRIES:
+                self._memo.clear()
+            self._memo[key] = (loads, out)
         return out
 
     def _stylesheet(self, url: str, families: set[str]) -> dict[str, Any]:
@@ -134,6 +168,16 @@ class InputHasher:
             if not digest.startswith("error:"):
                 break
         return tried
+
+
+def _any_failure(value: object) -> bool:
+    """Return whether a digest in ``value`` (as :meth:`InputHasher.resources` returns) is a
+    failure (``error:...``)."""
+    if isinstance(value, str):
+        return value.startswith("error:")
+    if isinstance(value, dict):
+        return any(_any_failure(v) for v in value.values())
+    return False
 
 
 def _families(value: object) -> set[str]:

@@ -58,6 +58,10 @@ class MemoFetcher:
         self.max_bytes = max_bytes
         self.failure_ttl = failure_ttl
         self._entries: BoundedCache[_Entry] = BoundedCache(max_bytes, _entry_size)
+        self.loads = 0
+        """How many times a URL was fetched from the wrapped fetcher (a first fetch, a
+        failure retried, a body dropped for the budget and fetched again): while it
+        stays the same, every URL answers with the bytes it answered before."""
 
     def fetch(self, url: str, *, max_bytes: int, what: str) -> Fetched:
         """Return the bytes at ``url`` as the wrapped fetcher does, from memory when seen before."""
@@ -85,6 +89,7 @@ class MemoFetcher:
         return len(entry.fetched.data) <= max_bytes
 
     def _load(self, url: str, *, max_bytes: int, what: str) -> _Entry:
+        self.loads += 1
         try:
             fetched = self.inner.fetch(url, max_bytes=max_bytes, what=what)
         except ResourceError as exc:
