@@ -31,6 +31,7 @@ from offer_render.batch.worker import (
     run_pool_chunk,
     state_for,
 )
+from offer_render.collector import quiet_collector
 from offer_render.errors import InvalidInputError, OfferRenderError, RenderError
 
 IN_FLIGHT_PER_WORKER = 3
@@ -103,7 +104,9 @@ class InlineRunner:
         for chunk in chunks:
             for item in chunk:
                 check()
-                yield [state.process(item)]
+                with quiet_collector():  # as a worker's chunk: see offer_render.collector
+                    outcome = state.process(item)
+                yield [outcome]
 
     def close(self, *, cancel: bool) -> None:
         """Nothing to stop."""
