@@ -15,7 +15,8 @@ cycle among them is found by a later full collection: nothing leaks). Both setti
 are the process's, so nested and concurrent stretches share one: the first to start
 applies them, the last to end restores them; and a process that froze objects itself
 (``gc.get_freeze_count()`` not 0) is left as it is. The batch runs each item (in
-process) or chunk (in a worker) in one.
+process) or chunk (in a pool or Dask worker) in one, the render pool each task: a
+Dask worker's own objects are frozen only while a chunk renders.
 """
 
 from __future__ import annotations
