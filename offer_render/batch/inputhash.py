@@ -41,6 +41,7 @@ from typing import Any
 
 import offer_render
 from offer_render.batch.memofetch import MemoFetcher
+from offer_render.cache import BoundedCache
 from offer_render.config import Limits
 from offer_render.resources.fontfamily import parse_font_family
 from offer_render.resources.stylesheet import FontFaceRule
@@ -68,8 +69,8 @@ def font_dirs_fingerprint(dirs: tuple[Path, ...]) -> str:
 
 
 MEMO_ENTRIES = 256
-"""Sets of resources whose digests an :class:`InputHasher` keeps. Default: 256 (a batch's
-templates; beyond that the memo starts again)."""
+"""Sets of resources whose digests an :class:`InputHasher` keeps, the least recently used
+dropped first. Default: 256 (a batch's templates; each entry is a few short strings)."""
 
 _ENGINE_JSON = canonical_json(offer_render.__version__)
 
@@ -81,7 +82,8 @@ class InputHasher:
         self.fetcher = fetcher
         self.limits = limits
         self._options: tuple[Mapping[str, Any], bytes] | None = None
-        self._memo: dict[tuple[object, ...], tuple[int, dict[str, Any]]] = {}
+        self._memo: BoundedCache[tuple[int, dict[str, Any]]] = BoundedCache(
+            MEMO_ENTRIES, lambda _: 1)
 
     def input_hash(
         self,
@@ -138,9 +140,7 @@ class InputHasher:
         # Kept while the fetcher loads nothing (so drops nothing: it only drops to make room
         # for a load), and without failures, which it retries after a while.
         if self.fetcher.loads == loads and not _any_failure(out):
-            if len(self._memo) >= MEMO_ENTRIES:
-                self._memo.clear()
-            self._memo[key] = (loads, out)
+            self._memo.put(key, (loads, out))
         return out
 
     def _stylesheet(self, url: str, families: set[str]) -> dict[str, Any]:
