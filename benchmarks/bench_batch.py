@@ -15,9 +15,17 @@ process (so no state carries over and its peak RSS is its own):
   started before the clock starts, with the worker settings the README advises for
   rendering (``DASK_WORKER_CONFIG``; ``BENCH_DASK_DEFAULTS=1`` keeps Dask's defaults).
 
-The four run in turn, ``--rounds`` times; each one's best rate is printed, with the
-ratios measured within each round (the machine is shared: a round a neighbour slows
-down shows in its ratios, and the best rates are the machine's own).
+Each ratio is measured on a pair taken together: the engine and ``--jobs 1``,
+``--jobs 1`` and ``--jobs 2``, ``--jobs 2`` and Dask. The two children of a pair get
+ready (imports, the engine's 50 warm-up renders, the Dask cluster), then take turns of
+``--slice`` seconds (50 ms), one's whole process group running while the other's is
+stopped (``SIGSTOP``/``SIGCONT``); each one's rate is its items over the wall time of
+its own turns. This machine is shared: its speed moves by a fifth or more over a few
+seconds, in CPU time as much as in wall time, so measurements taken one after the other
+met different machines and their ratios swung from 0.7x to 1.0x between rounds; taken
+in turns, both meet the same machine. What remains is each round's cost of creating a
+file (kernel time the batch pays and the engine does not; measured before each round
+and printed). Each round's ratios are printed, then their medians.
 
 Peak RSS is each process's high-water mark (VmHWM): the driver's, and the largest of
 its workers'. ``--rss-offers`` renders one long batch with ``--jobs 1`` and prints the
@@ -31,6 +39,9 @@ import argparse
 import json
 import os
 import resource
+import select
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +54,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 KINDS = ("engine", "1", "2", "dask")
+PAIRS = (("engine", "1"), ("1", "2"), ("2", "dask"))
+"""The measurements taken together, each ratio the second's rate over the first's."""
+NAMES = {"engine": "engine", "1": "--jobs 1", "2": "--jobs 2", "dask": "dask"}
+LABELS = {"engine": "engine, in process", "1": "--jobs 1", "2": "--jobs 2",
+          "dask": "dask, 2 workers"}
 WORDS = ("espresso", "croissant", "weekend", "double", "points", "free", "latte", "bagel",
          "breakfast", "happy", "hour", "members", "only", "today", "Kraków", "Łódź",
          "matcha", "muffin", "brunch", "sale")
@@ -77,57 +93,66 @@ def _hwm_kb(pid: int | str = "self") -> int:
     return 0
 
 
-def measure(kind: str, offers_path: Path, out: Path, base: str) -> dict[str, Any]:
-    """Run one measurement in this process; return its rate and peak RSS (child side)."""
-    from offer_render import NetworkPolicy, Renderer, RendererConfig
-    from offer_render.batch import BatchOptions, run_batch
+class Measured:
+    """One measurement's prepared state: ``run()`` does the timed work, returns items done."""
 
-    config = RendererConfig(network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
-                            cache_dir=out.parent / "cache", font_source=None,
-                            default_max_age=3600)
-    offers = [json.loads(line) for line in offers_path.read_text("utf-8").splitlines()]
-    if kind == "engine":
-        renderer = Renderer(config)
-        for offer in offers[:50]:
-            renderer.render(None, offer)
-        start = time.perf_counter()
-        for offer in offers:
-            renderer.render(None, offer)
-        seconds = time.perf_counter() - start
-        return {"rate": len(offers) / seconds, "driver_mb": _hwm_kb() / 1024, "worker_mb": 0.0}
-    cluster = client = None
-    options: dict[str, Any] = {}
-    if kind == "dask":
-        import dask
-        from distributed import Client, LocalCluster
+    def __init__(self, kind: str, offers_path: Path, out: Path) -> None:
+        from offer_render import NetworkPolicy, Renderer, RendererConfig
+        from offer_render.batch import BatchOptions
 
-        from offer_render.batch.executors import DASK_WORKER_CONFIG
+        self.kind = kind
+        self.cluster: Any = None
+        self.client: Any = None
+        config = RendererConfig(network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
+                                cache_dir=out.parent / "cache", font_source=None,
+                                default_max_age=3600)
+        self.offers = [json.loads(line) for line in
+                       offers_path.read_text("utf-8").splitlines()]
+        if kind == "engine":
+            self.renderer = Renderer(config)
+            for offer in self.offers[:50]:
+                self.renderer.render(None, offer)
+            return
+        options: dict[str, Any] = {"jobs": 2} if kind == "dask" else {"jobs": int(kind)}
+        if kind == "dask":
+            import dask
+            from distributed import Client, LocalCluster
 
-        settings = DASK_WORKER_CONFIG if os.environ.get("BENCH_DASK_DEFAULTS") != "1" else {}
-        with dask.config.set(settings):
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-        client = Client(cluster)
-        options = {"executor": "dask", "scheduler": cluster.scheduler_address, "jobs": 2}
-    else:
-        options = {"jobs": int(kind)}
-    batch = BatchOptions(offers=offers_path, out_dir=out, progress="none", config=config,
-                         **options)
-    start = time.perf_counter()
-    summary = run_batch(batch)
-    seconds = time.perf_counter() - start
-    if summary.ok != summary.total:
-        msg = f"{kind}: {summary.error} items failed"
-        raise SystemExit(msg)
-    # the largest child: a pool worker (the OpenType Sanitizer runs as a child too, briefly)
-    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if (
-        kind != "1") else 0.0
-    if client is not None:
-        worker_mb = max(client.run(_hwm_kb).values()) / 1024
-        client.close()
-        assert cluster is not None
-        cluster.close()
-    return {"rate": summary.ok / seconds, "driver_mb": _hwm_kb() / 1024, "worker_mb": worker_mb}
+            from offer_render.batch.executors import DASK_WORKER_CONFIG
+
+            settings = DASK_WORKER_CONFIG if os.environ.get("BENCH_DASK_DEFAULTS") != "1" else {}
+            with dask.config.set(settings):
+                self.cluster = LocalCluster(n_workers=2, threads_per_worker=1,
+                                            processes=True, dashboard_address=None)
+            self.client = Client(self.cluster)
+            options |= {"executor": "dask", "scheduler": self.cluster.scheduler_address}
+        self.batch = BatchOptions(offers=offers_path, out_dir=out, progress="none",
+                                  config=config, **options)
+
+    def run(self) -> int:
+        """Render every offer (the engine) or run the whole batch; return the items done."""
+        from offer_render.batch import run_batch
+
+        if self.kind == "engine":
+            for offer in self.offers:
+                self.renderer.render(None, offer)
+            return len(self.offers)
+        summary = run_batch(self.batch)
+        if summary.ok != summary.total:
+            msg = f"{self.kind}: {summary.error} items failed"
+            raise SystemExit(msg)
+        return summary.ok
+
+    def peaks(self) -> dict[str, float]:
+        """Return the peak RSS of this process and of its largest worker, in MB."""
+        # the largest child: a pool worker (the OpenType Sanitizer runs as a child too)
+        worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if (
+            self.kind not in ("engine", "1")) else 0.0
+        if self.client is not None:
+            worker_mb = max(self.client.run(_hwm_kb).values()) / 1024
+            self.client.close()
+            self.cluster.close()
+        return {"driver_mb": _hwm_kb() / 1024, "worker_mb": worker_mb}
 
 
 def long_batch(offers_path: Path, out: Path, n: int) -> list[tuple[int, float]]:
@@ -161,7 +186,15 @@ def long_batch(offers_path: Path, out: Path, n: int) -> list[tuple[int, float]]:
 
 
 def file_create_ms(folder: Path, n: int = 300) -> float:
-    """Return what creating an empty file in ``folder`` costs here, in milliseconds."""
+    """Return what creating an empty file in ``folder`` costs here, in milliseconds.
+
+    On ext4 without a journal (this machine's root filesystem), allocating an inode
+    skips every free inode of the group deleted less than 60 s ago (360 s while its
+    inode table block is dirty), looking each one up (``find_inode_bit`` and
+    ``recently_deleted`` in Linux's ``fs/ext4/ialloc.c``). After thousands of files
+    were deleted (a test run, an earlier benchmark's clean-up), a creation costs up to
+    1.7 ms of kernel time instead of 0.02 ms, until those inodes age out.
+    """
     probe = Path(tempfile.mkdtemp(prefix="create-probe-", dir=folder))
     start = time.perf_counter()
     for i in range(n):
@@ -170,23 +203,92 @@ def file_create_ms(folder: Path, n: int = 300) -> float:
 
 
 def child(args: argparse.Namespace) -> None:
-    """Run the measurement ``args.one`` and print it as JSON."""
-    offers_path, out, base = Path(args.offers_path), Path(args.out), args.base
+    """Run the measurement ``args.one``, paced by the parent (see :func:`interleaved`)."""
+    offers_path, out = Path(args.offers_path), Path(args.out)
     if args.one == "long":
         print(json.dumps(long_batch(offers_path, out, args.n)))
-    else:
-        print(json.dumps(measure(args.one, offers_path, out, base)))
+        return
+    measured = Measured(args.one, offers_path, out)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_stime
+    items = measured.run()
+    kernel_ms = (resource.getrusage(resource.RUSAGE_SELF).ru_stime - before) * 1000 / items
+    print(f"done {items} {kernel_ms:.4f}", flush=True)
+    print(json.dumps(measured.peaks()), flush=True)
 
 
-def run_child(kind: str, offers_path: Path, out: Path, base: str, n: int = 0) -> Any:
-    done = subprocess.run(
+def _spawn(kind: str, offers_path: Path, out: Path, base: str, n: int = 0) -> Any:
+    """Start the child that measures ``kind``, in a process group of its own."""
+    return subprocess.Popen(
         [sys.executable, __file__, "--one", kind, "--offers-path", str(offers_path),
          "--out", str(out), "--base", base, "--n", str(n)],
-        capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        msg = f"{kind} failed:\n{done.stderr}"
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=(out.parent / f"{out.name}.log").open("wb"), start_new_session=True)
+
+
+def _line(proc: Any, kind: str, out: Path) -> bytes:
+    """Return the next line of a child's output, or stop with its error log."""
+    line: bytes = proc.stdout.readline()
+    if not line:
+        proc.wait()
+        log = (out.parent / f"{out.name}.log").read_text("utf-8", "replace")
+        msg = f"{kind} failed (exit {proc.returncode}):\n{log[-3000:]}"
         raise SystemExit(msg)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return line
+
+
+def interleaved(kinds: tuple[str, ...], offers_path: Path, outs: dict[str, Path], base: str,
+                slice_seconds: float) -> dict[str, dict[str, float]]:
+    """Measure ``kinds`` at once, taking turns: return each one's rate and peak RSS.
+
+    Each child prepares (imports, a warm renderer for the engine, the cluster for Dask)
+    and waits; then the children run in turns of ``slice_seconds``, each one's whole
+    process group continued (``SIGCONT``) for its turn while the others are stopped
+    (``SIGSTOP``). A rate is the items over the wall time of the turns it took, until
+    it printed that it was done. The machine's other work moves the speed of this one
+    by a fifth or more over a few seconds; taking turns every few tens of milliseconds
+    makes the measurements meet the same machine, so their ratio holds.
+    """
+    procs = {kind: _spawn(kind, offers_path, outs[kind], base) for kind in kinds}
+    try:
+        for kind, proc in procs.items():
+            if _line(proc, kind, outs[kind]).strip() != b"ready":
+                msg = f"{kind}: unexpected output"
+                raise SystemExit(msg)
+        for proc in procs.values():
+            os.killpg(proc.pid, signal.SIGSTOP)
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+        busy = dict.fromkeys(kinds, 0.0)
+        items: dict[str, int] = {}
+        kernel_ms: dict[str, float] = {}
+        while len(items) < len(kinds):
+            for kind in [k for k in kinds if k not in items]:
+                proc = procs[kind]
+                alone = len(items) == len(kinds) - 1
+                start = time.perf_counter()
+                os.killpg(proc.pid, signal.SIGCONT)
+                ready, _, _ = select.select([proc.stdout], [], [],
+                                            None if alone else slice_seconds)
+                if ready:
+                    line = _line(proc, kind, outs[kind])
+                    busy[kind] += time.perf_counter() - start
+                    items[kind], kernel_ms[kind] = int(line.split()[1]), float(line.split()[2])
+                else:
+                    os.killpg(proc.pid, signal.SIGSTOP)
+                    busy[kind] += time.perf_counter() - start
+        results = {kind: {"rate": items[kind] / busy[kind], "kernel_ms": kernel_ms[kind],
+                          **json.loads(_line(procs[kind], kind, outs[kind]))}
+                   for kind in kinds}
+        for proc in procs.values():
+            proc.wait()
+        return results
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 def main() -> None:
@@ -195,10 +297,13 @@ def main() -> None:
     parser.add_argument("--dir", default=str(Path.home() / ".cache"),
                         help="where the outputs go (default ~/.cache); the cost of creating a "
                              "file there is measured before each round and printed: on this "
-                             "machine it swings from 0.02 ms to 1.5 ms of kernel time")
+                             "machine it swings from 0.02 ms to 1.7 ms of kernel time (see "
+                             "file_create_ms)")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="measure the four in turn this many times; print each one's best "
-                             "rate (this machine is shared: a round can be slowed by others)")
+                        help="measure the three pairs this many times; print each round's "
+                             "ratios and their medians")
+    parser.add_argument("--slice", type=float, default=0.05,
+                        help="seconds each measurement of a pair runs in its turn (0.05)")
     parser.add_argument("--rss-offers", type=int, default=0,
                         help="instead: one --jobs 1 batch of this many offers, RSS sampled")
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -222,7 +327,9 @@ def main() -> None:
             for offer in make_offers(n, base):
                 fh.write(json.dumps(offer, ensure_ascii=False) + "\n")
         if args.rss_offers:
-            samples = run_child("long", offers_path, root / "long", base, n)
+            proc = _spawn("long", offers_path, root / "long", base, n)
+            samples = json.loads(_line(proc, "long", root / "long"))
+            proc.wait()
             print(f"{n} offers, --jobs 1: resident memory of the batch process")
             for done, mb in samples:
                 print(f"  after {done:7d} offers: {mb:6.1f} MB")
@@ -231,28 +338,43 @@ def main() -> None:
                 print(f"after warm-up ({n1} to {n2} offers): {mb2 - mb1:+.1f} MB "
                       f"({(mb2 - mb1) / mb1:+.1%})")
             return
-        rounds = [{"create_ms": file_create_ms(root),
-                   **{kind: run_child(kind, offers_path, root / f"out-{kind}-{k}", base)
-                      for kind in KINDS}} for k in range(args.rounds)]
-    results = {kind: max((r[kind] for r in rounds), key=lambda m: m["rate"]) for kind in KINDS}
-    engine, one, two, dask = (results[k]["rate"] for k in KINDS)
-    print(f"{n} offers, 300x200 PNG, one web font, every text different "
-          f"({os.cpu_count()} CPUs)")
-    print(f"{'':22} {'images/s':>9} {'ratio':>24} {'driver MB':>10} {'worker MB':>10}")
-    rows = (("engine, in process", engine, "", results["engine"]),
-            ("--jobs 1", one, f"{one / engine:.2f}x engine", results["1"]),
-            ("--jobs 2", two, f"{two / one:.2f}x --jobs 1", results["2"]),
-            ("dask, 2 workers", dask, f"{dask / two:.2f}x --jobs 2", results["dask"]))
-    for name, rate, ratio, r in rows:
-        worker = f"{r['worker_mb']:10.1f}" if r["worker_mb"] else f"{'-':>10}"
-        print(f"{name:22} {rate:9.1f} {ratio:>24} {r['driver_mb']:10.1f} {worker}")
-    print(f"best of {args.rounds} rounds each; the ratios within each round:")
-    for r in rounds:
-        e, o, t, d = (r[k]["rate"] for k in KINDS)
-        print(f"  --jobs 1 {o / e:.2f}x engine, --jobs 2 {t / o:.2f}x --jobs 1, "
-              f"dask {d / t:.2f}x --jobs 2   (engine {e:.0f}/s; creating a file in the "
-              f"output folder: {r['create_ms']:.3f} ms)")
+        rounds = []
+        for k in range(args.rounds):
+            measured: dict[Any, Any] = {"create_ms": file_create_ms(root)}
+            for pair in PAIRS:
+                outs = {kind: root / f"out-{k}-{'-'.join(pair)}-{kind}" for kind in pair}
+                measured[pair] = interleaved(pair, offers_path, outs, base, args.slice)
+            rounds.append(measured)
+    report(rounds, n, args.slice)
 
+
+def report(rounds: list[dict[Any, Any]], n: int, slice_seconds: float) -> None:
+    """Print each round's ratios, their medians, and each kind's rate and peak RSS."""
+    print(f"{n} offers, 300x200 PNG, one web font, every text different "
+          f"({os.cpu_count()} CPUs); each pair measured taking turns every "
+          f"{slice_seconds * 1000:.0f} ms")
+    ratios: dict[tuple[str, str], list[float]] = {pair: [] for pair in PAIRS}
+    for k, measured in enumerate(rounds, 1):
+        parts = []
+        for pair in PAIRS:
+            (a, ra), (b, rb) = ((kind, measured[pair][kind]["rate"]) for kind in pair)
+            ratios[pair].append(rb / ra)
+            parts.append(f"{NAMES[b]} {rb / ra:.2f}x {NAMES[a]} ({rb:.0f}/{ra:.0f})")
+        kernel = measured[PAIRS[0]]
+        print(f"  round {k}: " + ", ".join(parts))
+        print(f"           kernel time per item: engine {kernel['engine']['kernel_ms']:.3f} ms, "
+              f"--jobs 1 {kernel['1']['kernel_ms']:.3f} ms; creating a file here before the "
+              f"round: {measured['create_ms']:.3f} ms")
+    print(f"median of {len(rounds)} rounds: " + ", ".join(
+        f"{NAMES[b]} {statistics.median(ratios[(a, b)]):.2f}x {NAMES[a]}" for a, b in PAIRS))
+    print(f"{'':22} {'images/s (median)':>18} {'driver MB':>10} {'worker MB':>10}")
+    for kind in KINDS:
+        runs = [m[pair][kind] for m in rounds for pair in PAIRS if kind in pair]
+        rate = statistics.median(r["rate"] for r in runs)
+        driver = max(r["driver_mb"] for r in runs)
+        worker = max(r["worker_mb"] for r in runs)
+        worker_text = f"{worker:10.1f}" if worker else f"{'-':>10}"
+        print(f"{LABELS[kind]:22} {rate:18.1f} {driver:10.1f} {worker_text}")
 
 if __name__ == "__main__":
     main()

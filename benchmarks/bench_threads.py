@@ -7,9 +7,13 @@ The template is the seed-like 1080x1080 JPEG of ``bench_warm.py`` ("paragraph/ph
 photo, a title in Raleway, a justified paragraph in Playfair Display), its fonts and
 photo served from a local HTTP server; every render has its own title and paragraph
 (an offer's name and description), so layout and drawing run each time, as they do
-when offers differ. Each configuration renders for ``--seconds`` after a warm-up; the
-ratios to one thread and to one process are what to read (absolute rates drift on a
-shared machine).
+when offers differ.
+
+This machine is shared: its speed moves by a fifth or more over a few seconds, so
+configurations measured one after the other for seconds each meet different machines.
+Each configuration renders for ``--seconds`` (1) at a time, in turn, ``--rounds`` (5)
+times; each ratio is taken within a round, between neighbouring windows, and the
+median of the rounds' ratios is printed with them.
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import statistics
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -84,23 +91,42 @@ def threads_rate(renderer: Renderer, tmpl: dict[str, Any], items: list[dict[str,
     return done[0] / (time.perf_counter() - start)
 
 
-def pool_rate(config: RendererConfig, tmpl: dict[str, Any], items: list[dict[str, Any]],
-              workers: int, seconds: float) -> float:
-    """Return renders per second of a RenderPool of ``workers`` processes kept busy."""
-    with RenderPool(config, workers=workers) as pool:
-        list(pool.map(items[: 20 * workers], template=tmpl, format="jpeg"))  # warm them all
-        source = itertools.cycle(items)
-        done = 0
-        start = time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            batch = [next(source) for _ in range(16 * workers)]
-            done += len(list(pool.map(batch, template=tmpl, format="jpeg")))
-        return done / (time.perf_counter() - start)
+def pool_rate(pool: RenderPool, tmpl: dict[str, Any], items: list[dict[str, Any]],
+              seconds: float) -> float:
+    """Return renders per second of a RenderPool kept busy for ``seconds``."""
+    source = itertools.cycle(items)
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        batch = [next(source) for _ in range(16 * pool.workers)]
+        done += len(list(pool.map(batch, template=tmpl, format="jpeg")))
+    return done / (time.perf_counter() - start)
+
+
+def in_turn(measures: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+    """Run every measure once per round, in turn; return each one's rates, round by round."""
+    rates: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(rounds):
+        for name, measure in measures.items():
+            rates[name].append(measure())
+    return rates
+
+
+def print_ratios(rates: dict[str, list[float]], unit: str) -> None:
+    """Print each measure's median rate and its ratios to the first, round by round."""
+    first = next(iter(rates.values()))
+    for name, values in rates.items():
+        ratios = [v / f for v, f in zip(values, first, strict=True)]
+        rounds = ", ".join(f"{r:.2f}" for r in ratios)
+        print(f"{name:22} {statistics.median(values):7.1f} {unit}  "
+              f"median {statistics.median(ratios):.2f}x {next(iter(rates))} (rounds: {rounds})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=1.0,
+                        help="seconds each configuration renders in its turn (1)")
+    parser.add_argument("--rounds", type=int, default=5, help="turns of every configuration (5)")
     args = parser.parse_args()
     items = offers(2000)
     with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp), "max-age=3600") as base:
@@ -112,15 +138,20 @@ def main() -> None:
         renderer = Renderer(config)
         for offer in items[:200]:  # warm: fonts, background, coded rows
             renderer.render(tmpl, offer, format="jpeg")
-        rates = {n: threads_rate(renderer, tmpl, items, n, args.seconds) for n in (1, 2, 4)}
-        procs = {n: pool_rate(config, tmpl, items, n, args.seconds) for n in (1, 2)}
-    print("seed-like 1080x1080 JPEG, every offer's texts different")
-    for n, r in rates.items():
-        print(f"{n} thread{'s' if n > 1 else ' '}:   {r:7.1f} renders/s  ({r / rates[1]:.2f}x one)")
-    for n, r in procs.items():
-        word = "processes" if n > 1 else "process  "
-        print(f"pool, {n} {word}: {r:7.1f} renders/s  ({r / procs[1]:.2f}x one)")
-
+        threads = in_turn({f"{n} thread{'s' if n > 1 else ''}": partial(
+            threads_rate, renderer, tmpl, items, n, args.seconds) for n in (1, 2, 4)},
+            args.rounds)
+        with RenderPool(config, workers=1) as one, RenderPool(config, workers=2) as two:
+            for pool in (one, two):  # warm every worker
+                list(pool.map(items[: 20 * pool.workers], template=tmpl, format="jpeg"))
+            pools = in_turn({
+                "pool, 1 process": partial(pool_rate, one, tmpl, items, args.seconds),
+                "pool, 2 processes": partial(pool_rate, two, tmpl, items, args.seconds),
+            }, args.rounds)
+    print(f"seed-like 1080x1080 JPEG, every offer's texts different; {args.rounds} rounds of "
+          f"{args.seconds:g} s per configuration, in turn")
+    print_ratios(threads, "renders/s")
+    print_ratios(pools, "renders/s")
 
 if __name__ == "__main__":
     main()
