@@ -75,9 +75,9 @@ def steady_heap() -> bool:
         if _applied is None:
             _applied = _set_thresholds(MMAP_THRESHOLD, TRIM_THRESHOLD)
             if _applied:
-                from PIL import Image
+                from PIL import _imaging  # Pillow's core, which Image.core names
 
-                Image.core.set_block_size(PILLOW_BLOCK_SIZE)
+                _imaging.set_block_size(PILLOW_BLOCK_SIZE)
         return _applied
 
 
