@@ -135,20 +135,23 @@ def _draw_layer(
     """Return the rectangle's text drawn on a transparent layer the size of ``clip``."""
     x0, y0, x1, y1 = clip
     layer = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 0))
+    boxes: list[tuple[int, int, int, int]] = []
     for line in rect.lines:
         if line.box.bottom < y0 - line.box.height or line.box.y > y1 + line.box.height:
             continue  # wholly outside the clip, ink included
         for run in line.runs:
-            _draw_run(layer, run, x0, y0, glyphs)
+            _draw_run(layer, run, x0, y0, glyphs, boxes)
         for deco in line.decorations:
-            _draw_decoration(layer, deco, x0, y0)
+            _draw_decoration(layer, deco, x0, y0, boxes)
     return layer
 
 
 def _draw_run(
-    layer: Image.Image, run: GlyphRun, ox: int, oy: int, glyphs: GlyphCache | None
+    layer: Image.Image, run: GlyphRun, ox: int, oy: int, glyphs: GlyphCache | None,
+    boxes: list[tuple[int, int, int, int]],
 ) -> None:
-    """Composite one run onto ``layer`` whose top-left is canvas pixel (ox, oy)."""
+    """Composite one run onto ``layer`` whose top-left is canvas pixel (ox, oy); ``boxes``
+    holds the boxes of the layer drawn so far (see :func:`_composite`)."""
     if not run.text.strip():
         return
     x = run.x - ox
@@ -165,7 +168,7 @@ def _draw_run(
         drawn = glyphs.get_or_make(key, lambda: _draw_glyphs(run, fx))
     image, dx, dy = drawn
     if image.width and image.height:
-        _composite(layer, image, base_x + dx, int(run.baseline - oy) + dy)
+        _composite(layer, image, base_x + dx, int(run.baseline - oy) + dy, boxes)
 
 
 def _draw_glyphs(run: GlyphRun, fx: float) -> tuple[Image.Image, int, int]:
@@ -203,7 +206,19 @@ def _draw_glyphs(run: GlyphRun, fx: float) -> tuple[Image.Image, int, int]:
     dy = int(top) - pad
     if run.face.synthetic_italic:
         drawn, dx = _skew(drawn, baseline_in_image=pad - top, dx=dx)
-    return drawn, dx, dy
+    return _trimmed(drawn, dx, dy)
+
+
+def _trimmed(image: Image.Image, dx: int, dy: int) -> tuple[Image.Image, int, int]:
+    """Return ``image`` cut to its ink (the box of its non-zero alpha) and its offset moved
+    to match: the same pixels composited, and a box that meets its neighbours' only where
+    inks do (see :func:`_composite`)."""
+    box = image.getbbox()
+    if box is None:
+        return Image.new("RGBA", (0, 0)), 0, 0
+    if box == (0, 0, *image.size):
+        return image, dx, dy
+    return image.crop(box), dx + box[0], dy + box[1]
 
 
 def _draw_scaled_bitmap_glyphs(
@@ -260,19 +275,42 @@ def _skew(glyphs: Image.Image, *, baseline_in_image: float, dx: int) -> tuple[Im
     return sheared, dx - extra_left
 
 
-def _composite(layer: Image.Image, img: Image.Image, dx: int, dy: int) -> None:
-    """Alpha-composite ``img`` onto ``layer`` at (dx, dy), cropping what falls outside."""
+def _composite(
+    layer: Image.Image, img: Image.Image, dx: int, dy: int,
+    boxes: list[tuple[int, int, int, int]],
+) -> None:
+    """Alpha-composite ``img`` onto ``layer`` at (dx, dy), cropping what falls outside;
+    ``boxes`` holds the boxes drawn on the layer so far, and gets this one's.
+
+    Where nothing is drawn yet the layer is transparent, and source-over onto a
+    transparent pixel gives the source pixel itself wherever the source has any alpha
+    (Pillow's ``alpha_composite`` gives it exactly). So a run whose box meets no earlier
+    box (most runs, as each is cut to its ink: :func:`_trimmed`) is pasted, one copy,
+    instead of the crop, composite and paste back that ``alpha_composite`` costs; each
+    of those Pillow calls releases the GIL, and threads rendering at once handed the GIL
+    over at each. Pasted pixels with no alpha keep their source colour instead of
+    becoming (0, 0, 0, 0): the layer only ever reaches the canvas through its alpha
+    (``Composition.rows``: a paste with the alpha as mask, or ``alpha_composite``), so
+    the image is the same.
+    """
     sx0, sy0 = max(0, -dx), max(0, -dy)
     x0, y0 = max(0, dx), max(0, dy)
     x1 = min(layer.width, dx + img.width)
     y1 = min(layer.height, dy + img.height)
     if x1 <= x0 or y1 <= y0:
         return
-    crop = img.crop((sx0, sy0, sx0 + (x1 - x0), sy0 + (y1 - y0)))
-    layer.alpha_composite(crop, dest=(x0, y0))
+    source = (sx0, sy0, sx0 + (x1 - x0), sy0 + (y1 - y0))
+    if any(x0 < bx1 and bx0 < x1 and y0 < by1 and by0 < y1 for bx0, by0, bx1, by1 in boxes):
+        layer.alpha_composite(img, dest=(x0, y0), source=source)
+    else:
+        layer.paste(img if source == (0, 0, *img.size) else img.crop(source), (x0, y0))
+    boxes.append((x0, y0, x1, y1))
 
 
-def _draw_decoration(layer: Image.Image, deco: Decoration, ox: int, oy: int) -> None:
+def _draw_decoration(
+    layer: Image.Image, deco: Decoration, ox: int, oy: int,
+    boxes: list[tuple[int, int, int, int]],
+) -> None:
     """Fill the decoration's box, snapped to whole pixels, in its colour."""
     b = deco.box
     x0 = round(b.x - ox)
@@ -282,5 +320,5 @@ def _draw_decoration(layer: Image.Image, deco: Decoration, ox: int, oy: int) -> 
     if x1 <= x0:
         return
     patch = Image.new("RGBA", (x1 - x0, y1 - y0), deco.color)
-    _composite(layer, patch, x0, y0)
+    _composite(layer, patch, x0, y0, boxes)
 
