@@ -20,6 +20,7 @@ from offer_render.config import RendererConfig
 from offer_render.diagnostics import Diagnostics, RenderWarning
 from offer_render.encode import encode_composition, normalize_format
 from offer_render.errors import InvalidInputError
+from offer_render.gil import TurnFreeFetcher, render_turn
 from offer_render.layout import layout_template
 from offer_render.locales import check_locale, parse_locale_list
 from offer_render.merge import merge_texts
@@ -65,7 +66,10 @@ class Renderer:
         require_raqm()
         self.config = config or RendererConfig()
         self.fetcher: Fetcher = fetcher if fetcher is not None else default_fetcher(self.config)
-        self.fonts = font_providers(self.config, self.fetcher)
+        # Fetches wait outside the render turn (offer_render.gil): the standard fetcher
+        # gives it up where it reads the network or the disk, another one for its whole call.
+        self._waiting_fetcher = self.fetcher if fetcher is None else TurnFreeFetcher(fetcher)
+        self.fonts = font_providers(self.config, self._waiting_fetcher)
         self.fontdb = self.fonts.fontdb
         self.caches = RendererCaches.from_limits(self.config.caches)
 
@@ -90,11 +94,12 @@ class Renderer:
         :class:`~offer_render.errors.OfferRenderError`.
         """
         fmt = normalize_format(format)
-        painted = self.paint(
-            template, offer, locale=locale, scale=scale, strict=strict, context=context,
-            collections=collections, deadline=deadline,
-        )
-        return self._encode(painted, fmt, quality)
+        with render_turn():  # one thread computes at a time: see offer_render.gil
+            painted = self.paint(
+                template, offer, locale=locale, scale=scale, strict=strict, context=context,
+                collections=collections, deadline=deadline,
+            )
+            return self._encode(painted, fmt, quality)
 
     def render_locales(
         self,
@@ -122,7 +127,8 @@ class Renderer:
             raise InvalidInputError([("locales", "must be a list of locale names, not text")])
         checked = parse_locale_list(list(locales), "locales")
         fmt = normalize_format(format)
-        with render_deadline(check_deadline(deadline, self.config.render_deadline)):
+        with render_turn(), render_deadline(check_deadline(deadline,
+                                                           self.config.render_deadline)):
             prepared = self._prepare(template, offer, scale=scale, strict=strict)
             return {
                 loc: self._encode(
@@ -153,7 +159,8 @@ class Renderer:
         ``RendererConfig.render_deadline``) bounds the time spent fetching: a font not
         had by then falls back with a warning, a background is an error.
         """
-        with render_deadline(check_deadline(deadline, self.config.render_deadline)):
+        with render_turn(), render_deadline(check_deadline(deadline,
+                                                           self.config.render_deadline)):
             prepared = self._prepare(template, offer, scale=scale, strict=strict)
             return self._paint(prepared, locale=locale, context=context, collections=collections)
 
@@ -188,7 +195,7 @@ class Renderer:
         )
         resources = gather(
             tmpl, texts, size=check_output_size(tmpl, prepared.scale, limits=limits),
-            fetcher=self.fetcher, fonts=self.fonts, limits=limits, diag=diag,
+            fetcher=self._waiting_fetcher, fonts=self.fonts, limits=limits, diag=diag,
             language=locale.replace("_", "-"), backgrounds=self.caches.backgrounds,
             background=prepared.background,
         )

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from offer_render.cache import process_cache
 from offer_render.config import Limits
+from offer_render.gil import outside_turn
 from offer_render.resources.fontfile import (
     COLLECTION_MAGIC,
     SFNT_MAGICS,
@@ -97,10 +98,11 @@ def _run_ots(data: bytes, limits: Limits) -> bytes:
     with tempfile.TemporaryFile(prefix="offer-render-ots-") as out:
         fd = out.fileno()
         try:
-            done = subprocess.run(
-                [str(program), "/dev/stdin", f"/dev/fd/{fd}"], input=data, pass_fds=(fd,),
-                capture_output=True, timeout=timeout, check=False,
-            )
+            with outside_turn():  # other threads render while it runs (offer_render.gil)
+                done = subprocess.run(
+                    [str(program), "/dev/stdin", f"/dev/fd/{fd}"], input=data,
+                    pass_fds=(fd,), capture_output=True, timeout=timeout, check=False,
+                )
         except subprocess.TimeoutExpired:
             msg = f"{REJECTED}: it took longer than {timeout:g} s"
             raise ValueError(msg) from None

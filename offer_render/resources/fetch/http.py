@@ -20,6 +20,7 @@ from requests.structures import CaseInsensitiveDict
 
 from offer_render.config import Limits
 from offer_render.errors import ResourceError
+from offer_render.gil import outside_turn
 from offer_render.resources.fetch.freshness import freshness_lifetime, no_store, vary_values
 from offer_render.resources.fetch.guard import GuardedAdapter, Refused, allowed_hosts
 from offer_render.resources.fetch.model import Fetched, too_large
@@ -73,7 +74,8 @@ class HttpFetcher:
         """
         start = time.perf_counter()
         try:
-            with fetch_deadline(url, self.limits.fetch_timeout) as ctx:
+            # waits on the network: other threads render meanwhile (offer_render.gil)
+            with outside_turn(), fetch_deadline(url, self.limits.fetch_timeout) as ctx:
                 fetched, status = self._follow(
                     url, ctx, max_bytes=max_bytes, what=what, headers=dict(validators or {}))
         except ResourceError as e:

@@ -17,6 +17,7 @@ from urllib.request import url2pathname
 from offer_render.cache import BoundedCache
 from offer_render.config import CacheLimits
 from offer_render.errors import ResourceError
+from offer_render.gil import outside_turn
 from offer_render.resources.fetch.model import Fetched, too_large
 
 LOCAL_FILE_MEMO_BYTES = CacheLimits().local_file_bytes
@@ -56,7 +57,7 @@ class LocalFileFetcher:
             known = self._memo.get(memo_key)
             if known is not None:
                 return known  # unchanged since the last read: same bytes, digest known
-            with path.open("rb") as f:
+            with outside_turn(), path.open("rb") as f:  # see offer_render.gil
                 data = f.read(max_bytes + 1)
         except FileNotFoundError:
             raise ResourceError(url, "no such file") from None

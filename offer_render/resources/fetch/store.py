@@ -26,6 +26,7 @@ from typing import Any
 
 from offer_render.cache import BoundedCache
 from offer_render.files import write_atomic
+from offer_render.gil import outside_turn
 from offer_render.resources.fetch.model import CachedResponse, Fetched, VaryValues
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,8 @@ class LayeredFetchCache:
         """Return the response for ``url`` from memory, else from disk (then kept in memory)."""
         hit = self.memory.get(url)
         if hit is None and self.disk is not None:
-            hit = self.disk.get(url)
+            with outside_turn():  # reads the disk: see offer_render.gil
+                hit = self.disk.get(url)
             if hit is not None:
                 self.memory.put(url, hit)
         return hit
@@ -191,7 +193,8 @@ class LayeredFetchCache:
         self.memory.put(url, response)
         if self.disk is not None:
             try:
-                self.disk.put(url, response)
+                with outside_turn():  # writes the disk: see offer_render.gil
+                    self.disk.put(url, response)
             except OSError as e:
                 # a full or read-only disk costs a later download, not this render
                 log.warning("cannot write %s to the disk cache at %s: %s", url,
