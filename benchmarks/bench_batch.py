@@ -39,8 +39,6 @@ import argparse
 import json
 import os
 import resource
-import select
-import signal
 import statistics
 import subprocess
 import sys
@@ -52,6 +50,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from turns import child_done, child_ready, take_turns  # noqa: E402
 
 KINDS = ("engine", "1", "2", "dask")
 PAIRS = (("engine", "1"), ("1", "2"), ("2", "dask"))
@@ -203,92 +203,23 @@ def file_create_ms(folder: Path, n: int = 300) -> float:
 
 
 def child(args: argparse.Namespace) -> None:
-    """Run the measurement ``args.one``, paced by the parent (see :func:`interleaved`)."""
+    """Run the measurement ``args.one``, in turns with another (see ``turns.py``)."""
     offers_path, out = Path(args.offers_path), Path(args.out)
     if args.one == "long":
         print(json.dumps(long_batch(offers_path, out, args.n)))
         return
     measured = Measured(args.one, offers_path, out)
-    print("ready", flush=True)
-    sys.stdin.readline()
+    child_ready()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_stime
     items = measured.run()
     kernel_ms = (resource.getrusage(resource.RUSAGE_SELF).ru_stime - before) * 1000 / items
-    print(f"done {items} {kernel_ms:.4f}", flush=True)
-    print(json.dumps(measured.peaks()), flush=True)
+    child_done(items, {"kernel_ms": kernel_ms, **measured.peaks()})
 
 
-def _spawn(kind: str, offers_path: Path, out: Path, base: str, n: int = 0) -> Any:
-    """Start the child that measures ``kind``, in a process group of its own."""
-    return subprocess.Popen(
-        [sys.executable, __file__, "--one", kind, "--offers-path", str(offers_path),
-         "--out", str(out), "--base", base, "--n", str(n)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=(out.parent / f"{out.name}.log").open("wb"), start_new_session=True)
-
-
-def _line(proc: Any, kind: str, out: Path) -> bytes:
-    """Return the next line of a child's output, or stop with its error log."""
-    line: bytes = proc.stdout.readline()
-    if not line:
-        proc.wait()
-        log = (out.parent / f"{out.name}.log").read_text("utf-8", "replace")
-        msg = f"{kind} failed (exit {proc.returncode}):\n{log[-3000:]}"
-        raise SystemExit(msg)
-    return line
-
-
-def interleaved(kinds: tuple[str, ...], offers_path: Path, outs: dict[str, Path], base: str,
-                slice_seconds: float) -> dict[str, dict[str, float]]:
-    """Measure ``kinds`` at once, taking turns: return each one's rate and peak RSS.
-
-    Each child prepares (imports, a warm renderer for the engine, the cluster for Dask)
-    and waits; then the children run in turns of ``slice_seconds``, each one's whole
-    process group continued (``SIGCONT``) for its turn while the others are stopped
-    (``SIGSTOP``). A rate is the items over the wall time of the turns it took, until
-    it printed that it was done. The machine's other work moves the speed of this one
-    by a fifth or more over a few seconds; taking turns every few tens of milliseconds
-    makes the measurements meet the same machine, so their ratio holds.
-    """
-    procs = {kind: _spawn(kind, offers_path, outs[kind], base) for kind in kinds}
-    try:
-        for kind, proc in procs.items():
-            if _line(proc, kind, outs[kind]).strip() != b"ready":
-                msg = f"{kind}: unexpected output"
-                raise SystemExit(msg)
-        for proc in procs.values():
-            os.killpg(proc.pid, signal.SIGSTOP)
-            proc.stdin.write(b"go\n")
-            proc.stdin.flush()
-        busy = dict.fromkeys(kinds, 0.0)
-        items: dict[str, int] = {}
-        kernel_ms: dict[str, float] = {}
-        while len(items) < len(kinds):
-            for kind in [k for k in kinds if k not in items]:
-                proc = procs[kind]
-                alone = len(items) == len(kinds) - 1
-                start = time.perf_counter()
-                os.killpg(proc.pid, signal.SIGCONT)
-                ready, _, _ = select.select([proc.stdout], [], [],
-                                            None if alone else slice_seconds)
-                if ready:
-                    line = _line(proc, kind, outs[kind])
-                    busy[kind] += time.perf_counter() - start
-                    items[kind], kernel_ms[kind] = int(line.split()[1]), float(line.split()[2])
-                else:
-                    os.killpg(proc.pid, signal.SIGSTOP)
-                    busy[kind] += time.perf_counter() - start
-        results = {kind: {"rate": items[kind] / busy[kind], "kernel_ms": kernel_ms[kind],
-                          **json.loads(_line(procs[kind], kind, outs[kind]))}
-                   for kind in kinds}
-        for proc in procs.values():
-            proc.wait()
-        return results
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+def command(kind: str, offers_path: Path, out: Path, base: str, n: int = 0) -> list[str]:
+    """Return the command of the child that measures ``kind``."""
+    return [sys.executable, __file__, "--one", kind, "--offers-path", str(offers_path),
+            "--out", str(out), "--base", base, "--n", str(n)]
 
 
 def main() -> None:
@@ -327,9 +258,11 @@ def main() -> None:
             for offer in make_offers(n, base):
                 fh.write(json.dumps(offer, ensure_ascii=False) + "\n")
         if args.rss_offers:
-            proc = _spawn("long", offers_path, root / "long", base, n)
-            samples = json.loads(_line(proc, "long", root / "long"))
-            proc.wait()
+            done = subprocess.run(command("long", offers_path, root / "long", base, n),
+                                  capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                sys.exit(f"the long batch failed:\n{done.stderr[-3000:]}")
+            samples = json.loads(done.stdout.splitlines()[-1])
             print(f"{n} offers, --jobs 1: resident memory of the batch process")
             for done, mb in samples:
                 print(f"  after {done:7d} offers: {mb:6.1f} MB")
@@ -342,8 +275,10 @@ def main() -> None:
         for k in range(args.rounds):
             measured: dict[Any, Any] = {"create_ms": file_create_ms(root)}
             for pair in PAIRS:
-                outs = {kind: root / f"out-{k}-{'-'.join(pair)}-{kind}" for kind in pair}
-                measured[pair] = interleaved(pair, offers_path, outs, base, args.slice)
+                name = f"round{k}-{'-'.join(pair)}"
+                measured[pair] = take_turns(
+                    {kind: command(kind, offers_path, root / name / f"out-{kind}", base)
+                     for kind in pair}, root / name, args.slice)
             rounds.append(measured)
     report(rounds, n, args.slice)
 

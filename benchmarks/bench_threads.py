@@ -1,7 +1,7 @@
 """Print renders per second from 1, 2 and 4 threads sharing one Renderer, and from a RenderPool
 of 1 and 2 processes, on the same offers, in one run.
 
-    .venv/bin/python benchmarks/bench_threads.py [--seconds 5]
+    .venv/bin/python benchmarks/bench_threads.py [--renders 1200] [--rounds 3]
 
 The template is the seed-like 1080x1080 JPEG of ``bench_warm.py`` ("paragraph/photo": a
 photo, a title in Raleway, a justified paragraph in Playfair Display), its fonts and
@@ -9,25 +9,22 @@ photo served from a local HTTP server; every render has its own title and paragr
 (an offer's name and description), so layout and drawing run each time, as they do
 when offers differ.
 
-This machine is shared: its speed moves by a fifth or more over a few seconds, so
-configurations measured one after the other for seconds each meet different machines.
-Each configuration renders for ``--seconds`` (1) at a time, in turn, ``--rounds`` (5)
-times; each ratio is taken within a round, between neighbouring windows, and the
-median of the rounds' ratios is printed with them.
+Each configuration runs in a child process that warms up, then renders ``--renders``
+offers. The ratios are measured on pairs taken in turns every 50 ms (``turns.py``:
+this machine's speed moves by a fifth over a few seconds, so configurations measured
+one after the other meet different machines): 2 threads and 4 threads each against
+1 thread, a pool of 2 processes against a pool of 1. Each round's ratios are printed,
+then their medians and each configuration's median rate.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import statistics
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +33,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_warm import LOREM, make_assets, templates  # noqa: E402
+from turns import child_done, child_ready, take_turns  # noqa: E402
 
 from offer_render import NetworkPolicy, Renderer, RendererConfig  # noqa: E402
 from offer_render.pool import RenderPool  # noqa: E402
@@ -64,94 +62,88 @@ def template(base: str) -> dict[str, Any]:
     return tmpl
 
 
-def threads_rate(renderer: Renderer, tmpl: dict[str, Any], items: list[dict[str, Any]],
-                 threads: int, seconds: float) -> float:
-    """Return renders per second of ``threads`` threads rendering ``items`` for ``seconds``."""
-    source = itertools.cycle(items)
+def render_all(renderer: Renderer, tmpl: dict[str, Any], items: list[dict[str, Any]],
+               threads: int) -> int:
+    """Render every offer of ``items`` from ``threads`` threads sharing ``renderer``."""
+    source = iter(items)
     lock = threading.Lock()
-    done = [0]
-    stop = time.perf_counter() + seconds
 
     def work() -> None:
-        count = 0
-        while time.perf_counter() < stop:
+        while True:
             with lock:
-                offer = next(source)
+                offer = next(source, None)
+            if offer is None:
+                return
             renderer.render(tmpl, offer, format="jpeg")
-            count += 1
-        with lock:
-            done[0] += count
 
-    start = time.perf_counter()
     pool = [threading.Thread(target=work) for _ in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
         t.join()
-    return done[0] / (time.perf_counter() - start)
+    return len(items)
 
 
-def pool_rate(pool: RenderPool, tmpl: dict[str, Any], items: list[dict[str, Any]],
-              seconds: float) -> float:
-    """Return renders per second of a RenderPool kept busy for ``seconds``."""
-    source = itertools.cycle(items)
-    done = 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        batch = [next(source) for _ in range(16 * pool.workers)]
-        done += len(list(pool.map(batch, template=tmpl, format="jpeg")))
-    return done / (time.perf_counter() - start)
+def child(kind: str, base: str, pages: Path, renders: int) -> None:
+    """Warm up as ``kind`` (``threads-N`` or ``pool-N``), then render ``renders`` offers."""
+    config = RendererConfig(network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
+                            cache_dir=pages / "cache", font_source=None, default_max_age=3600)
+    tmpl = template(base)
+    items = offers(200 + renders)
+    what, count = kind.split("-")
+    if what == "threads":
+        renderer = Renderer(config)
+        for offer in items[:200]:  # warm: fonts, background, coded rows
+            renderer.render(tmpl, offer, format="jpeg")
+        child_ready()
+        child_done(render_all(renderer, tmpl, items[200:], int(count)), {})
+        return
+    with RenderPool(config, workers=int(count)) as pool:
+        list(pool.map(items[: 20 * pool.workers], template=tmpl, format="jpeg"))
+        child_ready()
+        child_done(len(list(pool.map(items[200:], template=tmpl, format="jpeg"))), {})
 
 
-def in_turn(measures: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
-    """Run every measure once per round, in turn; return each one's rates, round by round."""
-    rates: dict[str, list[float]] = {name: [] for name in measures}
-    for _ in range(rounds):
-        for name, measure in measures.items():
-            rates[name].append(measure())
-    return rates
-
-
-def print_ratios(rates: dict[str, list[float]], unit: str) -> None:
-    """Print each measure's median rate and its ratios to the first, round by round."""
-    first = next(iter(rates.values()))
-    for name, values in rates.items():
-        ratios = [v / f for v, f in zip(values, first, strict=True)]
-        rounds = ", ".join(f"{r:.2f}" for r in ratios)
-        print(f"{name:22} {statistics.median(values):7.1f} {unit}  "
-              f"median {statistics.median(ratios):.2f}x {next(iter(rates))} (rounds: {rounds})")
+PAIRS = (("threads-1", "threads-2"), ("threads-1", "threads-4"), ("pool-1", "pool-2"))
+LABELS = {"threads-1": "1 thread", "threads-2": "2 threads", "threads-4": "4 threads",
+          "pool-1": "pool, 1 process", "pool-2": "pool, 2 processes"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=1.0,
-                        help="seconds each configuration renders in its turn (1)")
-    parser.add_argument("--rounds", type=int, default=5, help="turns of every configuration (5)")
+    parser.add_argument("--renders", type=int, default=1200,
+                        help="offers each configuration renders per round (1200)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three pairs (3)")
+    parser.add_argument("--slice", type=float, default=0.05,
+                        help="seconds each configuration of a pair runs in its turn (0.05)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    parser.add_argument("--pages", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    items = offers(2000)
+    if args.one:
+        child(args.one, args.base, Path(args.pages), args.renders)
+        return
     with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp), "max-age=3600") as base:
         make_assets(Path(tmp))
-        config = RendererConfig(network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
-                                cache_dir=Path(tmp) / "cache", font_source=None,
-                                default_max_age=3600)
-        tmpl = template(base)
-        renderer = Renderer(config)
-        for offer in items[:200]:  # warm: fonts, background, coded rows
-            renderer.render(tmpl, offer, format="jpeg")
-        threads = in_turn({f"{n} thread{'s' if n > 1 else ''}": partial(
-            threads_rate, renderer, tmpl, items, n, args.seconds) for n in (1, 2, 4)},
-            args.rounds)
-        with RenderPool(config, workers=1) as one, RenderPool(config, workers=2) as two:
-            for pool in (one, two):  # warm every worker
-                list(pool.map(items[: 20 * pool.workers], template=tmpl, format="jpeg"))
-            pools = in_turn({
-                "pool, 1 process": partial(pool_rate, one, tmpl, items, args.seconds),
-                "pool, 2 processes": partial(pool_rate, two, tmpl, items, args.seconds),
-            }, args.rounds)
-    print(f"seed-like 1080x1080 JPEG, every offer's texts different; {args.rounds} rounds of "
-          f"{args.seconds:g} s per configuration, in turn")
-    print_ratios(threads, "renders/s")
-    print_ratios(pools, "renders/s")
+
+        def pair_in_turns(k: int, pair: tuple[str, str]) -> dict[str, dict[str, Any]]:
+            return take_turns(
+                {kind: [sys.executable, __file__, "--one", kind, "--base", base, "--pages", tmp,
+                        "--renders", str(args.renders)] for kind in pair},
+                Path(tmp) / f"round{k}-{'-'.join(pair)}", args.slice)
+
+        rounds = [{pair: pair_in_turns(k, pair) for pair in PAIRS} for k in range(args.rounds)]
+    print(f"seed-like 1080x1080 JPEG, every offer's texts different; {args.renders} renders "
+          f"per configuration and round, each pair in turns of {args.slice * 1000:.0f} ms")
+    for a, b in PAIRS:
+        ratios = [r[(a, b)][b]["rate"] / r[(a, b)][a]["rate"] for r in rounds]
+        print(f"  {LABELS[b]:18} {statistics.median(ratios):.2f}x {LABELS[a]}  (rounds: "
+              + ", ".join(f"{x:.2f}" for x in ratios) + ")")
+    print("median rates:")
+    for kind in LABELS:
+        rates = [r[pair][kind]["rate"] for r in rounds for pair in PAIRS if kind in pair]
+        print(f"  {LABELS[kind]:18} {statistics.median(rates):7.1f} renders/s")
+
 
 if __name__ == "__main__":
     main()
