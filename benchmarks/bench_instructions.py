@@ -16,7 +16,9 @@ cancelled out:
 
 - engine: a ``Renderer`` rendering the offers (built in memory, no file read or written);
 - ``--jobs 1``: ``run_batch`` on an offers file into an empty folder (reading, planning,
-  input hashing, rendering, writing each image, the manifest, group commits).
+  input hashing, rendering, writing each image, the manifest, group commits);
+- ``--jobs 2``: the same with two worker processes, the instructions of the driver and
+  both workers added up (what the pool adds: sending items and outcomes between them).
 
 What this does not count: the kernel's work (creating the files: see
 ``bench_batch.file_create_ms``) and child processes (the OpenType Sanitizer, run once
@@ -41,7 +43,7 @@ VALGRIND = shutil.which("valgrind")
 
 
 def child(kind: str, n: int, root: Path, base: str) -> None:
-    """Render the first ``n`` offers as ``kind`` (``engine`` or ``batch``), in this process."""
+    """Render the first ``n`` offers as ``kind`` (``engine``, ``jobs1`` or ``jobs2``)."""
     from offer_render import NetworkPolicy, Renderer, RendererConfig
     from offer_render.batch import BatchOptions, run_batch
 
@@ -53,8 +55,8 @@ def child(kind: str, n: int, root: Path, base: str) -> None:
             renderer.render(None, offer)
         return
     summary = run_batch(BatchOptions(offers=root / f"offers-{n}.jsonl",
-                                     out_dir=root / f"out-{n}", progress="none",
-                                     config=config, jobs=1))
+                                     out_dir=root / f"out-{kind}-{n}", progress="none",
+                                     config=config, jobs=int(kind.removeprefix("jobs"))))
     if summary.ok != n:
         msg = f"batch of {n}: {summary.error} items failed"
         raise SystemExit(msg)
@@ -65,19 +67,20 @@ def count(kind: str, n: int, root: Path, base: str) -> subprocess.Popen[str]:
     assert VALGRIND is not None
     return subprocess.Popen(
         [VALGRIND, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-         sys.executable, __file__, "--child", kind, "--n", str(n), "--root", str(root),
-         "--base", base],
+         f"--trace-children={'yes' if kind == 'jobs2' else 'no'}", sys.executable, __file__,
+         "--child", kind, "--n", str(n), "--root", str(root), "--base", base],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO)
 
 
 def instructions(proc: subprocess.Popen[str], what: str) -> int:
-    """Wait for a counting child; return its instruction count (``I refs``)."""
+    """Wait for a counting child; return its instruction count (``I refs``), those of the
+    processes it started added (when they are traced)."""
     _, err = proc.communicate()
-    found = re.search(r"I\s+refs:\s+([\d,]+)", err)
-    if proc.returncode != 0 or found is None:
+    found = re.findall(r"I\s+refs:\s+([\d,]+)", err)
+    if proc.returncode != 0 or not found:
         msg = f"{what} failed (exit {proc.returncode}):\n{err[-3000:]}"
         raise SystemExit(msg)
-    return int(found.group(1).replace(",", ""))
+    return sum(int(count.replace(",", "")) for count in found)
 
 
 def main() -> None:
@@ -112,18 +115,21 @@ def main() -> None:
         subprocess.run([sys.executable, __file__, "--child", "engine", "--n", "1",
                         "--root", str(root), "--base", base], check=True, cwd=REPO)
         per_item = {}
-        for kind in ("engine", "batch"):  # the two runs of a side at once, one per core
+        for kind in ("engine", "jobs1", "jobs2"):  # a side's two runs at once, one per core
             procs = [count(kind, n, root, base) for n in sizes]
             small, large = (instructions(p, f"{kind} of {n}") for p, n in zip(procs, sizes,
                                                                                strict=True))
             per_item[kind] = (large - small) / args.more
-    engine, batch = per_item["engine"], per_item["batch"]
+    engine, one, two = per_item["engine"], per_item["jobs1"], per_item["jobs2"]
     print(f"instructions per offer, the difference between {sizes[1]} and {sizes[0]} offers "
           f"over {args.more}:")
-    print(f"  engine render      {engine / 1e6:7.2f} M")
-    print(f"  --jobs 1 item      {batch / 1e6:7.2f} M   ({batch / engine - 1:+.1%})")
-    print(f"the most --jobs 1 can reach before the kernel's work: {engine / batch:.2f}x "
-          f"the engine")
+    print(f"  engine render                        {engine / 1e6:7.2f} M")
+    print(f"  --jobs 1 item                        {one / 1e6:7.2f} M   "
+          f"({one / engine - 1:+.1%} the engine)")
+    print(f"  --jobs 2 item, driver and workers    {two / 1e6:7.2f} M   "
+          f"({two / one - 1:+.1%} --jobs 1)")
+    print("the most they can reach before the kernel's work, on idle cores:")
+    print(f"  --jobs 1 {engine / one:.2f}x the engine, --jobs 2 {2 * one / two:.2f}x --jobs 1")
 
 
 if __name__ == "__main__":
