@@ -23,9 +23,11 @@ stopped (``SIGSTOP``/``SIGCONT``); each one's rate is its items over the wall ti
 its own turns. This machine is shared: its speed moves by a fifth or more over a few
 seconds, in CPU time as much as in wall time, so measurements taken one after the other
 met different machines and their ratios swung from 0.7x to 1.0x between rounds; taken
-in turns, both meet the same machine. What remains is each round's cost of creating a
-file (kernel time the batch pays and the engine does not; measured before each round
-and printed). Each round's ratios are printed, then their medians.
+in turns, both meet the same machine (see ``turns.py``). What remains is each round's
+cost of creating a file (kernel time the batch pays and the engine does not; measured
+before each round and printed). Each round's ratios are printed, with the CPU time per
+item, user and kernel, of the engine, ``--jobs 1`` and ``--jobs 2`` (its driver and
+workers), then the medians.
 
 Peak RSS is each process's high-water mark (VmHWM): the driver's, and the largest of
 its workers'. ``--rss-offers`` renders one long batch with ``--jobs 1`` and prints the
@@ -210,10 +212,19 @@ def child(args: argparse.Namespace) -> None:
         return
     measured = Measured(args.one, offers_path, out)
     child_ready()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_stime
+    before = _cpu_seconds()
     items = measured.run()
-    kernel_ms = (resource.getrusage(resource.RUSAGE_SELF).ru_stime - before) * 1000 / items
-    child_done(items, {"kernel_ms": kernel_ms, **measured.peaks()})
+    user, kernel = ((after - then) * 1000 / items
+                    for after, then in zip(_cpu_seconds(), before, strict=True))
+    child_done(items, {"user_ms": user, "kernel_ms": kernel, **measured.peaks()})
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """Return the user and kernel CPU seconds of this process and its children reaped so far
+    (the ``--jobs 2`` pool's workers, forked from it, are reaped when the batch ends)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
 
 
 def command(kind: str, offers_path: Path, out: Path, base: str, n: int = 0) -> list[str]:
@@ -295,11 +306,12 @@ def report(rounds: list[dict[Any, Any]], n: int, slice_seconds: float) -> None:
             (a, ra), (b, rb) = ((kind, measured[pair][kind]["rate"]) for kind in pair)
             ratios[pair].append(rb / ra)
             parts.append(f"{NAMES[b]} {rb / ra:.2f}x {NAMES[a]} ({rb:.0f}/{ra:.0f})")
-        kernel = measured[PAIRS[0]]
+        cpu = {kind: measured[pair][kind] for pair in PAIRS[:2] for kind in pair}
         print(f"  round {k}: " + ", ".join(parts))
-        print(f"           kernel time per item: engine {kernel['engine']['kernel_ms']:.3f} ms, "
-              f"--jobs 1 {kernel['1']['kernel_ms']:.3f} ms; creating a file here before the "
-              f"round: {measured['create_ms']:.3f} ms")
+        print("           CPU per item, user + kernel: " + ", ".join(
+            f"{NAMES[kind]} {cpu[kind]['user_ms']:.2f} + {cpu[kind]['kernel_ms']:.3f} ms"
+            for kind in ("engine", "1", "2")) + f"; creating a file here before the round: "
+            f"{measured['create_ms']:.3f} ms")
     print(f"median of {len(rounds)} rounds: " + ", ".join(
         f"{NAMES[b]} {statistics.median(ratios[(a, b)]):.2f}x {NAMES[a]}" for a, b in PAIRS))
     print(f"{'':22} {'images/s (median)':>18} {'driver MB':>10} {'worker MB':>10}")
