@@ -7,7 +7,7 @@ import random
 
 from PIL import Image
 
-from offer_render.raster.draw import _composite, _trimmed
+from offer_render.raster.draw import DrawnBoxes, _composite, _trimmed
 
 
 def glyphs(rng: random.Random, w: int, h: int) -> Image.Image:
@@ -31,9 +31,10 @@ def test_runs_apart_and_overlapping_give_the_pixels_of_compositing_them_all() ->
     rng = random.Random(7)
     layer = Image.new("RGBA", (120, 60), (0, 0, 0, 0))
     reference = layer.copy()
-    boxes: list[tuple[int, int, int, int]] = []
-    # apart, touching, overlapping, partly outside the layer on every side
-    for x, y in ((5, 5), (30, 5), (44, 10), (-6, 30), (100, 40), (50, -4), (52, 20)):
+    boxes = DrawnBoxes()
+    # apart, touching, overlapping (the last only in the lower rows of the one before),
+    # partly outside the layer on every side
+    for x, y in ((5, 5), (30, 5), (44, 10), (-6, 30), (100, 40), (50, -4), (52, 20), (60, 38)):
         run = glyphs(rng, 24, 22)
         _composite(layer, run, x, y, boxes)
         reference.alpha_composite(run.crop((max(0, -x), max(0, -y), run.width, run.height)),

@@ -135,7 +135,7 @@ def _draw_layer(
     """Return the rectangle's text drawn on a transparent layer the size of ``clip``."""
     x0, y0, x1, y1 = clip
     layer = Image.new("RGBA", (x1 - x0, y1 - y0), (0, 0, 0, 0))
-    boxes: list[tuple[int, int, int, int]] = []
+    boxes = DrawnBoxes()
     for line in rect.lines:
         if line.box.bottom < y0 - line.box.height or line.box.y > y1 + line.box.height:
             continue  # wholly outside the clip, ink included
@@ -148,7 +148,7 @@ def _draw_layer(
 
 def _draw_run(
     layer: Image.Image, run: GlyphRun, ox: int, oy: int, glyphs: GlyphCache | None,
-    boxes: list[tuple[int, int, int, int]],
+    boxes: DrawnBoxes,
 ) -> None:
     """Composite one run onto ``layer`` whose top-left is canvas pixel (ox, oy); ``boxes``
     holds the boxes of the layer drawn so far (see :func:`_composite`)."""
@@ -277,7 +277,7 @@ def _skew(glyphs: Image.Image, *, baseline_in_image: float, dx: int) -> tuple[Im
 
 def _composite(
     layer: Image.Image, img: Image.Image, dx: int, dy: int,
-    boxes: list[tuple[int, int, int, int]],
+    boxes: DrawnBoxes,
 ) -> None:
     """Alpha-composite ``img`` onto ``layer`` at (dx, dy), cropping what falls outside;
     ``boxes`` holds the boxes drawn on the layer so far, and gets this one's.
@@ -300,16 +300,42 @@ def _composite(
     if x1 <= x0 or y1 <= y0:
         return
     source = (sx0, sy0, sx0 + (x1 - x0), sy0 + (y1 - y0))
-    if any(x0 < bx1 and bx0 < x1 and y0 < by1 and by0 < y1 for bx0, by0, bx1, by1 in boxes):
+    box = (x0, y0, x1, y1)
+    if boxes.meets(box):
         layer.alpha_composite(img, dest=(x0, y0), source=source)
     else:
         layer.paste(img if source == (0, 0, *img.size) else img.crop(source), (x0, y0))
-    boxes.append((x0, y0, x1, y1))
+    boxes.add(box)
+
+
+class DrawnBoxes:
+    """The boxes drawn on a layer so far, filed by the bands of ``BAND_ROWS`` rows they
+    cover, so a new box is checked against the boxes of its own rows only, not against
+    every run of the rectangle (a long text has thousands)."""
+
+    BAND_ROWS = 32
+
+    def __init__(self) -> None:
+        self._bands: dict[int, list[tuple[int, int, int, int]]] = {}
+
+    def meets(self, box: tuple[int, int, int, int]) -> bool:
+        """Return whether ``box`` (x0, y0, x1, y1, exclusive ends) overlaps a box drawn."""
+        x0, y0, x1, y1 = box
+        for band in range(y0 // self.BAND_ROWS, (y1 - 1) // self.BAND_ROWS + 1):
+            for bx0, by0, bx1, by1 in self._bands.get(band, ()):
+                if x0 < bx1 and bx0 < x1 and y0 < by1 and by0 < y1:
+                    return True
+        return False
+
+    def add(self, box: tuple[int, int, int, int]) -> None:
+        """File ``box`` as drawn."""
+        for band in range(box[1] // self.BAND_ROWS, (box[3] - 1) // self.BAND_ROWS + 1):
+            self._bands.setdefault(band, []).append(box)
 
 
 def _draw_decoration(
     layer: Image.Image, deco: Decoration, ox: int, oy: int,
-    boxes: list[tuple[int, int, int, int]],
+    boxes: DrawnBoxes,
 ) -> None:
     """Fill the decoration's box, snapped to whole pixels, in its colour."""
     b = deco.box
