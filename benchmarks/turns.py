@@ -40,8 +40,9 @@ def child_done(items: int, report: dict[str, Any]) -> None:
 
 def spawn(command: list[str], log: Path) -> subprocess.Popen[bytes]:
     """Start a child in a process group of its own, its errors going to ``log``."""
-    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=log.open("wb"), start_new_session=True)
+    with log.open("wb") as errors:  # the child has its own copy
+        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=errors, start_new_session=True)
 
 
 def line_of(proc: subprocess.Popen[bytes], name: str, log: Path) -> bytes:
