@@ -95,6 +95,44 @@ def test_write_atomic_gives_the_umask_mode_without_calling_umask(
     assert [p.name for p in target.parent.iterdir()] == ["a.png"]
 
 
+def test_a_new_file_is_named_once_whole_without_a_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Linux: an unnamed file (O_TMPFILE) linked when whole, one change to the folder
+    calls: list[tuple[str, str]] = []
+
+    def no_rename(src: str, dst: str, **_: object) -> None:
+        calls.append((src, dst))
+        msg = "a new file needs no temp file and no rename"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(os, "replace", no_rename)
+    write_atomic(tmp_path / "new" / "offer-1.png", b"image", durable=False)
+    assert (tmp_path / "new" / "offer-1.png").read_bytes() == b"image"
+    assert calls == []
+
+
+def test_without_unnamed_files_it_writes_a_temp_file_and_renames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = os.open
+    refused: list[int] = []
+
+    def no_tmpfile(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & os.O_TMPFILE == os.O_TMPFILE:  # as a filesystem without them answers
+            refused.append(flags)
+            raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", no_tmpfile)
+    write_atomic(tmp_path / "a.png", b"first")
+    write_atomic(tmp_path / "a.png", b"second")
+    monkeypatch.undo()
+    assert len(refused) == 2
+    assert (tmp_path / "a.png").read_bytes() == b"second"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
+
+
 def test_temp_names_are_random_and_the_batch_recognises_them(tmp_path: Path) -> None:
     names = {temp_name(tmp_path / "offer-1.png").name for _ in range(50)}
     assert len(names) == 50

@@ -6,10 +6,11 @@ AWS variables (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_K
 or any other credential source boto knows, ``AWS_REGION``/``AWS_DEFAULT_REGION``).
 Other fsspec protocols work as long as one write of a whole object is atomic.
 
-**No reader sees half an object.** On a file system an object is written to a hidden
-temp file beside it (``.<name>.<hex>.tmp``), synced, and renamed over the name
-(:func:`offer_render.files.write_atomic`; a rename is atomic, POSIX ``rename(2)``);
-temp files a killed worker left are removed when storage is opened, once an hour old.
+**No reader sees half an object.** On a file system an object is written unnamed
+(``O_TMPFILE``) or to a hidden temp file beside it (``.<name>.<hex>.tmp``), synced, and
+only then named (:func:`offer_render.files.write_atomic`: ``linkat(2)``, or a rename
+over an earlier object, POSIX ``rename(2)``, both atomic); temp files a killed worker
+left are removed when storage is opened, once an hour old.
 On S3 an object is one PUT (multipart above 100 MB), which S3 makes visible only
 whole.
 
