@@ -9,25 +9,28 @@ on a local HTTP server) whose texts all differ. Each measurement runs in a fresh
 process (so no state carries over and its peak RSS is its own):
 
 - engine: a warm Renderer rendering every offer in one process, no files written;
+- 2 engines: the same, forked into two processes after the warm-up, each rendering half
+  the offers at once: what two processes get out of this machine's two cores with no
+  pipeline at all, the ceiling for ``--jobs 2`` over ``--jobs 1``;
 - ``--jobs 1``, ``--jobs 2``: ``run_batch`` into an empty folder, end to end (planning,
   hashing, rendering, writing, the manifest, durability);
 - dask: the same batch on a ``LocalCluster`` of two worker processes (one thread each),
   started before the clock starts, with the worker settings the README advises for
   rendering (``DASK_WORKER_CONFIG``; ``BENCH_DASK_DEFAULTS=1`` keeps Dask's defaults).
 
-Each ratio is measured on a pair taken together: the engine and ``--jobs 1``,
-``--jobs 1`` and ``--jobs 2``, ``--jobs 2`` and Dask. The two children of a pair get
-ready (imports, the engine's 50 warm-up renders, the Dask cluster), then take turns of
-``--slice`` seconds (50 ms), one's whole process group running while the other's is
-stopped (``SIGSTOP``/``SIGCONT``); each one's rate is its items over the wall time of
-its own turns. This machine is shared: its speed moves by a fifth or more over a few
+Each ratio is measured on a pair taken together: the engine and 2 engines, the engine
+and ``--jobs 1``, ``--jobs 1`` and ``--jobs 2``, ``--jobs 2`` and Dask. The two children
+of a pair get ready (imports, the engine's 50 warm-up renders, the Dask cluster), then
+take turns of ``--slice`` seconds (50 ms), one's whole process group running while the
+other's is stopped (``SIGSTOP``/``SIGCONT``); each one's rate is its items over the wall
+time of its own turns. This machine is shared: its speed moves by a fifth or more over a few
 seconds, in CPU time as much as in wall time, so measurements taken one after the other
 met different machines and their ratios swung from 0.7x to 1.0x between rounds; taken
 in turns, both meet the same machine (see ``turns.py``). What remains is each round's
 cost of creating a file (kernel time the batch pays and the engine does not; measured
 before each round and printed). Each round's ratios are printed, with the CPU time per
-item, user and kernel, of the engine, ``--jobs 1`` and ``--jobs 2`` (its driver and
-workers), then the medians.
+item, user and kernel, of the engine, 2 engines, ``--jobs 1`` and ``--jobs 2`` (their
+drivers and workers), then the medians.
 
 Peak RSS is each process's high-water mark (VmHWM): the driver's, and the largest of
 its workers'. ``--rss-offers`` renders one long batch with ``--jobs 1`` and prints the
@@ -55,12 +58,13 @@ sys.path.insert(0, str(REPO))
 
 from turns import child_done, child_ready, take_turns  # noqa: E402
 
-KINDS = ("engine", "1", "2", "dask")
-PAIRS = (("engine", "1"), ("1", "2"), ("2", "dask"))
+KINDS = ("engine", "engines", "1", "2", "dask")
+PAIRS = (("engine", "engines"), ("engine", "1"), ("1", "2"), ("2", "dask"))
 """The measurements taken together, each ratio the second's rate over the first's."""
-NAMES = {"engine": "engine", "1": "--jobs 1", "2": "--jobs 2", "dask": "dask"}
-LABELS = {"engine": "engine, in process", "1": "--jobs 1", "2": "--jobs 2",
-          "dask": "dask, 2 workers"}
+NAMES = {"engine": "engine", "engines": "2 engines", "1": "--jobs 1", "2": "--jobs 2",
+         "dask": "dask"}
+LABELS = {"engine": "engine, in process", "engines": "2 engines, 2 processes",
+          "1": "--jobs 1", "2": "--jobs 2", "dask": "dask, 2 workers"}
 WORDS = ("espresso", "croissant", "weekend", "double", "points", "free", "latte", "bagel",
          "breakfast", "happy", "hour", "members", "only", "today", "Kraków", "Łódź",
          "matcha", "muffin", "brunch", "sale")
@@ -110,10 +114,12 @@ class Measured:
                                 default_max_age=3600)
         self.offers = [json.loads(line) for line in
                        offers_path.read_text("utf-8").splitlines()]
-        if kind == "engine":
+        if kind in ("engine", "engines"):
             self.renderer = Renderer(config)
             for offer in self.offers[:50]:
                 self.renderer.render(None, offer)
+            if kind == "engines":
+                self.halves = [_EngineHalf(self.renderer, self.offers[k::2]) for k in (0, 1)]
             return
         options: dict[str, Any] = {"jobs": 2} if kind == "dask" else {"jobs": int(kind)}
         if kind == "dask":
@@ -139,6 +145,10 @@ class Measured:
             for offer in self.offers:
                 self.renderer.render(None, offer)
             return len(self.offers)
+        if self.kind == "engines":
+            for half in self.halves:
+                half.go.set()
+            return sum(half.join() for half in self.halves)
         summary = run_batch(self.batch)
         if summary.ok != summary.total:
             msg = f"{self.kind}: {summary.error} items failed"
@@ -149,12 +159,38 @@ class Measured:
         """Return the peak RSS of this process and of its largest worker, in MB."""
         # the largest child: a pool worker (the OpenType Sanitizer runs as a child too)
         worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if (
-            self.kind not in ("engine", "1")) else 0.0
+            self.kind in ("engines", "2")) else 0.0
         if self.client is not None:
             worker_mb = max(self.client.run(_hwm_kb).values()) / 1024
             self.client.close()
             self.cluster.close()
         return {"driver_mb": _hwm_kb() / 1024, "worker_mb": worker_mb}
+
+
+class _EngineHalf:
+    """A process forked from a warm engine that renders its share of the offers on ``go``:
+    two of them are the machine's own ceiling for two processes (no pipeline, no files)."""
+
+    def __init__(self, renderer: Any, offers: list[dict[str, Any]]) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.go = ctx.Event()
+        self.done = ctx.Queue()
+        self.proc = ctx.Process(target=self._render, args=(renderer, offers), daemon=True)
+        self.proc.start()
+
+    def _render(self, renderer: Any, offers: list[dict[str, Any]]) -> None:
+        self.go.wait()
+        for offer in offers:
+            renderer.render(None, offer)
+        self.done.put(len(offers))
+
+    def join(self) -> int:
+        """Wait for this half to finish (and be reaped); return the offers it rendered."""
+        items = int(self.done.get())
+        self.proc.join()
+        return items
 
 
 def long_batch(offers_path: Path, out: Path, n: int) -> list[tuple[int, float]]:
@@ -242,7 +278,7 @@ def main() -> None:
                              "machine it swings from 0.02 ms to 1.7 ms of kernel time (see "
                              "file_create_ms)")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="measure the three pairs this many times; print each round's "
+                        help="measure the four pairs this many times; print each round's "
                              "ratios and their medians")
     parser.add_argument("--slice", type=float, default=0.05,
                         help="seconds each measurement of a pair runs in its turn (0.05)")
@@ -306,12 +342,12 @@ def report(rounds: list[dict[Any, Any]], n: int, slice_seconds: float) -> None:
             (a, ra), (b, rb) = ((kind, measured[pair][kind]["rate"]) for kind in pair)
             ratios[pair].append(rb / ra)
             parts.append(f"{NAMES[b]} {rb / ra:.2f}x {NAMES[a]} ({rb:.0f}/{ra:.0f})")
-        cpu = {kind: measured[pair][kind] for pair in PAIRS[:2] for kind in pair}
+        cpu = {kind: measured[pair][kind] for pair in PAIRS[:3] for kind in pair}
         print(f"  round {k}: " + ", ".join(parts))
         print("           CPU per item, user + kernel: " + ", ".join(
             f"{NAMES[kind]} {cpu[kind]['user_ms']:.2f} + {cpu[kind]['kernel_ms']:.3f} ms"
-            for kind in ("engine", "1", "2")) + f"; creating a file here before the round: "
-            f"{measured['create_ms']:.3f} ms")
+            for kind in ("engine", "engines", "1", "2"))
+            + f"; creating a file here before the round: {measured['create_ms']:.3f} ms")
     print(f"median of {len(rounds)} rounds: " + ", ".join(
         f"{NAMES[b]} {statistics.median(ratios[(a, b)]):.2f}x {NAMES[a]}" for a, b in PAIRS))
     print(f"{'':22} {'images/s (median)':>18} {'driver MB':>10} {'worker MB':>10}")
