@@ -12,8 +12,8 @@ when offers differ.
 Each configuration runs in a child process that warms up, then renders ``--renders``
 offers. The ratios are measured on pairs taken in turns every 50 ms (``turns.py``:
 this machine's speed moves by a fifth over a few seconds, so configurations measured
-one after the other meet different machines): 2 threads and 4 threads each against
-1 thread, a pool of 2 processes against a pool of 1. Each round's ratios are printed,
+one after the other meet different machines): 2 threads, 4 threads and a pool of 1
+process each against 1 thread, a pool of 2 processes against a pool of 1. Each round's ratios are printed,
 then their medians and each configuration's median rate.
 """
 
@@ -104,7 +104,8 @@ def child(kind: str, base: str, pages: Path, renders: int) -> None:
         child_done(len(list(pool.map(items[200:], template=tmpl, format="jpeg"))), {})
 
 
-PAIRS = (("threads-1", "threads-2"), ("threads-1", "threads-4"), ("pool-1", "pool-2"))
+PAIRS = (("threads-1", "threads-2"), ("threads-1", "threads-4"), ("threads-1", "pool-1"),
+         ("pool-1", "pool-2"))
 LABELS = {"threads-1": "1 thread", "threads-2": "2 threads", "threads-4": "4 threads",
           "pool-1": "pool, 1 process", "pool-2": "pool, 2 processes"}
 
@@ -113,7 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=1200,
                         help="offers each configuration renders per round (1200)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three pairs (3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the four pairs (3)")
     parser.add_argument("--slice", type=float, default=0.05,
                         help="seconds each configuration of a pair runs in its turn (0.05)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
