@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,16 @@ def fetch_twice(ctx: TaskContext, url: str) -> str:
     """Fetch ``url`` twice within one task; return the second body."""
     ctx.fetcher.fetch(url, max_bytes=1000, what="stylesheet")
     return ctx.fetcher.fetch(url, max_bytes=1000, what="stylesheet").data.decode()
+
+
+def echo(ctx: TaskContext, value: Any) -> Any:
+    """Return ``value``: which answer reached which caller."""
+    return value
+
+
+def touch(ctx: TaskContext, path: str) -> None:
+    """Create ``path``: the task ran."""
+    Path(path).touch()
 
 
 def budget(ctx: TaskContext) -> float | None:
@@ -354,7 +364,60 @@ def test_closing_with_cancel_fails_what_is_left() -> None:
     assert not _alive(pids[0])
 
 
-def test_a_cancelled_task_is_not_run(pool: RenderPool) -> None:
+def test_a_task_is_sent_ahead_to_a_busy_worker_and_answers_reach_their_callers() -> None:
+    with RenderPool(_config(), workers=1, backlog=200, timeout=30) as pool:
+        running = pool.submit_call(sleepy, 0.5)
+        ahead = pool.submit_call(echo, "ahead")
+        proc = pool._dispatcher._procs[0]  # white box: what the worker's pipe holds
+        _wait_for(lambda: len(proc.tasks) == 2 and not proc.unsent)
+        assert (pool.stats().busy, pool.stats().waiting) == (1, 1)  # ahead counts as waiting
+        # callers in several threads at once: each answer reaches its own caller
+        with ThreadPoolExecutor(4) as callers:
+            got = list(callers.map(lambda i: pool.submit_call(echo, i).result(), range(200)))
+        assert got == list(range(200))
+        assert ahead.result() == "ahead"
+        assert running.result() > 0
+
+
+def test_a_task_sent_ahead_of_a_worker_that_dies_runs_on_another(tmp_path: Path) -> None:
+    with RenderPool(_config(), workers=1, backlog=2, timeout=30) as pool:
+        told = tmp_path / "pid"
+        running = pool.submit_call(sleepy_told, str(told), 30)
+        ahead = pool.submit_call(sleepy, 0)
+        _wait_for(lambda: told.exists() and told.read_text())
+        victim = int(told.read_text())
+        os.kill(victim, signal.SIGKILL)
+        with pytest.raises(WorkerDied, match=f"killed by SIGKILL .*pid {victim}"):
+            running.result(timeout=10)
+        assert ahead.result(timeout=10) == pool.pids()[0] != victim
+
+
+def test_a_task_sent_ahead_of_a_task_past_its_deadline_runs_on_the_replacement() -> None:
+    with RenderPool(_config(), workers=1, backlog=2, timeout=30) as pool:
+        before = pool.pids()
+        late = pool.submit_call(sleepy, 30, timeout=0.5)
+        ahead = pool.submit_call(echo, "ahead")
+        with pytest.raises(PoolTimeout, match="the task took longer than its deadline"):
+            late.result(timeout=10)
+        assert ahead.result(timeout=10) == "ahead"
+        assert pool.pids() != before
+
+
+def test_a_task_sent_ahead_that_outlives_its_deadline_fails_and_its_answer_is_dropped(
+) -> None:
+    with RenderPool(_config(), workers=1, backlog=2, timeout=30) as pool:
+        running = pool.submit_call(sleepy, 0.8)
+        late = pool.submit_call(echo, "late", timeout=0.3)
+        with pytest.raises(PoolTimeout, match=r"no render worker was free within the "
+                                              r"deadline of 0\.3 s"):
+            late.result(timeout=5)
+        after = pool.submit_call(echo, "after")  # sent ahead too, behind the dropped one
+        assert after.result(timeout=10) == "after"
+        assert running.result() > 0
+        assert pool.stats().timed_out == 1
+
+
+def test_a_cancelled_task_gets_no_answer(pool: RenderPool) -> None:
     _whole(pool)
     first = [pool.submit_call(sleepy, 0.3) for _ in range(2)]
     cancelled = pool.submit_call(sleepy, 0)
@@ -363,6 +426,19 @@ def test_a_cancelled_task_is_not_run(pool: RenderPool) -> None:
     assert after.result(timeout=10) in pool.pids()
     assert all(f.result() for f in first)
     assert cancelled.cancelled()
+
+
+def test_a_task_cancelled_while_it_waits_in_the_queue_is_not_run(tmp_path: Path) -> None:
+    with RenderPool(_config(), workers=1, backlog=3, timeout=30) as pool:
+        running = pool.submit_call(sleepy, 0.5)
+        ahead = pool.submit_call(echo, "ahead")  # in the worker's pipe already
+        queued = pool.submit_call(touch, str(tmp_path / "ran"))
+        assert queued.cancel()
+        after = pool.submit_call(echo, "after")
+        assert (running.result() > 0, ahead.result(), after.result()) == (
+            True, "ahead", "after")
+    assert queued.cancelled()
+    assert not (tmp_path / "ran").exists()
 
 
 def test_a_pool_starts_from_a_thread_beside_an_event_loop(http_server: LocalServer) -> None:

@@ -1,13 +1,15 @@
-"""Keep a pool's worker processes busy: take tasks, hand them to idle workers, settle futures.
+"""Keep a pool's worker processes busy: take tasks, hand them to workers, settle futures.
 
 :class:`Dispatcher` is the machinery under :class:`~offer_render.pool.RenderPool`:
 the workers and the wait queue. A task goes to an idle worker straight from the
-caller's thread (:meth:`Dispatcher.offer`). A driver (:mod:`.drivers`: a thread of
-the pool's own, or a running asyncio loop) watches the workers' pipes, their exits
-and the deadlines, and calls :meth:`Dispatcher.run_once`, which sends each worker
-its next task as it answers, fails tasks past their deadline (killing a worker that
-is still running one), fails the task of a worker that died, and starts
-replacements, backing off while new workers keep failing to start.
+caller's thread (:meth:`Dispatcher.offer`); when every worker is busy, a small task
+is sent ahead to one of them (see ``AHEAD``), so the worker starts it as soon as it
+has sent its answer. A driver (:mod:`.drivers`: a thread of the pool's own, or a
+running asyncio loop) watches the workers' pipes, their exits and the deadlines, and
+calls :meth:`Dispatcher.run_once`, which tops each worker up as it answers, fails
+tasks past their deadline (killing a worker that is still running one), fails the
+task a worker that died was running (those sent ahead of it go to another worker),
+and starts replacements, backing off while new workers keep failing to start.
 """
 
 from __future__ import annotations
@@ -24,12 +26,25 @@ from typing import Any
 from offer_render.config import RendererConfig
 from offer_render.pool.drivers import LoopDriver, ThreadDriver
 from offer_render.pool.errors import PoolBusy, PoolClosed, PoolError, PoolTimeout, WorkerDied
-from offer_render.pool.process import Task, WorkerProcess, start_context
+from offer_render.pool.process import Task, WorkerProcess, fail, start_context
 from offer_render.pool.worker import FAILED, READY
 
 IDLE_WAKE = 0.25
 """Seconds the dispatcher sleeps at most with no deadline to watch. Default: 0.25, so a task
 submitted to an idle pool (whose deadline is seconds away) needs no wake-up call."""
+AHEAD = 1
+"""Tasks a busy worker holds beyond the one it runs, already written to its pipe.
+Default: 1. Otherwise a worker waits, after each answer, for the pool to read it and
+send the next task: py-spy put a pool worker 10% of its time waiting so, and a pool of
+one process rendered 0.8x one thread. CPython's ``ProcessPoolExecutor`` keeps
+``EXTRA_QUEUED_CALLS = 1`` in its call queue for the same reason. A task sent ahead
+counts as waiting (the backlog, ``PoolStats.waiting``) and can be cancelled until its
+worker begins it; if it is cancelled or its deadline passes first, the worker still
+runs it and its answer is dropped; if the worker dies first, it goes to another."""
+AHEAD_MAX_BYTES = 64 * 1024
+"""The largest task sent ahead: the pipe (a Unix socket, 208 KiB of buffer by default
+on Linux) takes it whole while the worker renders, so sending never waits on a busy
+worker. A larger one waits in the queue for a worker to be free."""
 RESTART_BACKOFF = (0.1, 10.0)
 """Delay before starting a worker again after one failed to start: doubling from the
 first value up to the second (seconds)."""
@@ -72,6 +87,8 @@ class Dispatcher:
         self._procs: list[WorkerProcess] = []
         self._idle: deque[WorkerProcess] = deque()
         self._waiting: deque[Task] = deque()
+        self._refill: list[WorkerProcess] = []
+        """Idle workers given requeued tasks, to write them to (:meth:`_send_refills`)."""
         self._closed = False
         self._cancel = False
         self._retired: dict[str, int] = {}
@@ -113,20 +130,19 @@ class Dispatcher:
             if self._closed:
                 msg = "the render pool is closed"
                 raise PoolClosed(msg)
-            proc = None
-            if self._idle:
-                task.future.set_running_or_notify_cancel()  # nobody else has it yet
-                task.started = time.monotonic()
-                proc = self._idle.popleft()
-                proc.task = task
-            elif len(self._waiting) < self.backlog:
+            proc = self._idle.popleft() if self._idle else None
+            if proc is None and not self._waiting and self._queued() < self.backlog:
+                proc = self._ahead_worker(task)
+            if proc is not None:
+                proc.give(task)  # nobody else has it yet: it is not cancelled
+            elif self._queued() < self.backlog:
                 self._waiting.append(task)
             else:
                 self._rejected += 1
                 raise PoolBusy(self._busy_message(), self._retry_after())
             poke = task.deadline is not None and task.deadline < self._next_wake
         if proc is not None:
-            self._send(proc, task)
+            self._flush(proc)
         if poke:
             self._poke()
 
@@ -139,7 +155,7 @@ class Dispatcher:
                     counters[key] = counters.get(key, 0) + value
             return PoolStats(
                 workers=self.workers, ready=sum(p.ready for p in self._procs),
-                busy=sum(p.task is not None for p in self._procs), waiting=len(self._waiting),
+                busy=sum(bool(p.tasks) for p in self._procs), waiting=self._queued(),
                 started=self._started, died=self._died, timed_out=self._timed_out,
                 rejected=self._rejected, counters=counters,
             )
@@ -164,39 +180,87 @@ class Dispatcher:
 
     # -- inside the lock ------------------------------------------------------------
 
-    def _send(self, proc: WorkerProcess, task: Task) -> None:
-        """Send ``task``, already given to ``proc``, outside the lock (a write to a pipe must
-        not hold up the other thread). When ``proc`` is gone, put the task back at the head
-        of the queue, unless the worker's exit was handled first (the task then failed)."""
-        try:
-            proc.send(task.payload)
-        except OSError:
-            with self._lock:
-                if proc.task is task:
-                    proc.task = None
-                    self._waiting.appendleft(task)
+    def _flush(self, proc: WorkerProcess) -> None:
+        """Write ``proc``'s unsent tasks to its pipe, in order, outside the lock (a write to
+        a pipe must not hold up the other threads). One thread writes to a worker at a
+        time, so its tasks reach it in the order of ``proc.tasks``. When ``proc`` is gone,
+        put the tasks it did not get back at the head of the queue (unless its exit was
+        handled first: they are back already)."""
+        with proc.send_lock:
+            while True:
+                with self._lock:
+                    if not proc.unsent:
+                        return
+                    task = proc.unsent[0]
+                try:
+                    proc.send(task.payload)
+                except OSError:
+                    with self._lock:
+                        stranded = [t for t in proc.unsent if t in proc.tasks]
+                        proc.unsent.clear()
+                        for lost in stranded:
+                            proc.tasks.remove(lost)
+                        self._requeue(stranded)
+                    self._poke()  # the driver writes what idle workers were given
+                    return
+                with self._lock:
+                    if proc.unsent and proc.unsent[0] is task:
+                        proc.unsent.popleft()
 
-    def _next_task(self, proc: WorkerProcess) -> Task | None:
-        """Inside the lock: give ``proc`` (now free) the next waiting task that was not
-        cancelled and return it (for :meth:`_send`), else mark ``proc`` idle."""
-        while self._waiting:
-            task = self._waiting.popleft()
-            if task.started is None:
-                if not task.future.set_running_or_notify_cancel():
-                    continue  # cancelled while it waited
-                task.started = time.monotonic()
-            proc.task = task
-            return task
-        self._idle.append(proc)
-        return None
+    def _top_up(self, proc: WorkerProcess) -> None:
+        """Inside the lock: give ``proc`` waiting tasks that were not cancelled, the one to
+        run and up to ``AHEAD`` more (small ones only: ``AHEAD_MAX_BYTES``); mark it idle
+        when it has none."""
+        while self._waiting and len(proc.tasks) <= AHEAD:
+            task = self._waiting[0]
+            if proc.tasks and len(task.payload) > AHEAD_MAX_BYTES:
+                break
+            self._waiting.popleft()
+            if proc.tasks and task.future.cancelled():
+                continue  # cancelled while it waited
+            proc.give(task)
+        if not proc.tasks:
+            self._idle.append(proc)
+
+    def _ahead_worker(self, task: Task) -> WorkerProcess | None:
+        """Inside the lock, every worker busy: return the busy worker to send ``task`` ahead
+        to (the one running the oldest task), or None when it may not be sent ahead."""
+        if len(task.payload) > AHEAD_MAX_BYTES:
+            return None
+        roomy = [p for p in self._procs if p.ready and 0 < len(p.tasks) <= AHEAD]
+        if not roomy:
+            return None
+        return min(roomy, key=lambda p: (len(p.tasks), p.tasks[0].started or math.inf))
+
+    def _requeue(self, tasks: list[Task]) -> None:
+        """Inside the lock: put tasks a worker did not begin back at the head of the queue,
+        in order (dropped ones are forgotten), and hand them to idle workers."""
+        self._waiting.extendleft(reversed([t for t in tasks if not t.dropped]))
+        while self._waiting and self._idle:
+            proc = self._idle.popleft()
+            self._top_up(proc)
+            if proc.tasks:
+                self._refill.append(proc)
+
+    def _send_refills(self) -> None:
+        """Write the tasks :meth:`_requeue` gave idle workers (outside the lock)."""
+        with self._lock:
+            procs, self._refill = self._refill, []
+        for proc in procs:
+            self._flush(proc)
+
+    def _queued(self) -> int:
+        """Inside the lock: the tasks waiting for a worker, those sent ahead included."""
+        ahead = sum(not t.dropped for p in self._procs for t in list(p.tasks)[1:])
+        return len(self._waiting) + ahead
 
     def _busy_message(self) -> str:
-        return (f"all {self.workers} render workers are busy and {len(self._waiting)} "
+        return (f"all {self.workers} render workers are busy and {self._queued()} "
                 f"requests are waiting (the most allowed)")
 
     def _retry_after(self) -> int:
         """Return whole seconds until a worker is likely free: at least 1, at most 60."""
-        queued = len(self._waiting) + self.workers
+        queued = self._queued() + self.workers
         estimate = queued * self._seconds_per_task / self.workers
         return max(1, min(60, math.ceil(estimate)))
 
@@ -225,8 +289,9 @@ class Dispatcher:
         self._restart()
         if self._cancel:
             self._cancel_all()
+        self._send_refills()
         with self._lock:
-            if self._closed and not self._waiting and all(p.task is None for p in self._procs):
+            if self._closed and not self._waiting and not any(p.tasks for p in self._procs):
                 return None
             timeout = self._wait_time()
             self._next_wake = time.monotonic() + timeout
@@ -243,8 +308,8 @@ class Dispatcher:
         """Return how long the dispatcher may sleep: until the next deadline or restart, at
         most IDLE_WAKE when there is neither."""
         times = [t.deadline for t in self._waiting if t.deadline is not None]
-        times += [p.task.deadline for p in self._procs
-                  if p.task is not None and p.task.deadline is not None]
+        times += [t.deadline for p in self._procs for i, t in enumerate(p.tasks)
+                  if t.deadline is not None and (i == 0 or not t.dropped)]
         if len(self._procs) < self.workers and not self._closed:
             times.append(self._restart_at)
         if not times:
@@ -266,18 +331,19 @@ class Dispatcher:
             return
         ok, value, counters = message
         with self._lock:
-            task, proc.task = proc.task, None
             if proc not in self._procs:
-                return  # killed at its deadline; its task has failed already
+                return  # killed at its deadline; its tasks were settled or queued again
+            task = proc.tasks.popleft() if proc.tasks else None
             proc.counters = counters
-            if task is not None:
+            if task is not None and not task.dropped:
                 took = time.monotonic() - (task.started or task.submitted)
                 self._seconds_per_task = (0.9 * self._seconds_per_task + 0.1 * took
                                           if self._seconds_per_task else took)
-            following = self._next_task(proc)
-        if following is not None:
-            self._send(proc, following)  # the worker's next task first, then the caller's
-        if task is None:
+            if proc.tasks:
+                proc.promote()
+            self._top_up(proc)
+        self._flush(proc)  # the worker's next tasks first, then the caller's answer
+        if task is None or task.dropped or task.future.done():
             return
         if ok:
             task.future.set_result(value)
@@ -293,10 +359,10 @@ class Dispatcher:
             with self._lock:
                 proc.ready = True
                 self._start_failures = 0
-                first = self._next_task(proc) if proc in self._procs else None
+                if proc in self._procs:
+                    self._top_up(proc)
                 self._changed.notify_all()
-            if first is not None:
-                self._send(proc, first)
+            self._flush(proc)
 
     def _on_exit(self, proc: WorkerProcess) -> None:
         """Forget a worker that ended; fail its task; plan its replacement."""
@@ -309,7 +375,7 @@ class Dispatcher:
             if proc not in self._procs:
                 return
             self._remove(proc)
-            task, proc.task = proc.task, None
+            task = self._take_tasks(proc)
         proc.reap(1.0)
         how = proc.how_it_ended()
         with self._lock:
@@ -322,8 +388,8 @@ class Dispatcher:
             else:
                 self._died += 1
             self._changed.notify_all()
-        if task is not None:
-            _fail(task, WorkerDied(f"the render worker process {how} while running this "
+        if task is not None and not task.dropped:
+            fail(task, WorkerDied(f"the render worker process {how} while running this "
                                    f"task (pid {proc.pid}); it has been replaced"))
 
     def _remove(self, proc: WorkerProcess) -> None:
@@ -337,29 +403,45 @@ class Dispatcher:
             self._retired[key] = self._retired.get(key, 0) + value
         proc.counters = {}
 
+    def _take_tasks(self, proc: WorkerProcess) -> Task | None:
+        """Inside the lock, ``proc`` removed: return the task it was running (None if it
+        was idle, or had not been sent it); queue the others again, which it never began."""
+        running, others = proc.take_tasks()
+        self._requeue(others)
+        return running
+
     def _expire(self) -> None:
-        """Fail tasks past their deadline: drop waiting ones, kill the workers of running ones."""
+        """Fail tasks past their deadline: drop waiting ones (those sent ahead included: their
+        answers are dropped), kill the workers of running ones."""
         now = time.monotonic()
+
+        def late(task: Task) -> bool:
+            return task.deadline is not None and task.deadline <= now
+
         with self._lock:
-            late = [t for t in self._waiting if t.deadline is not None and t.deadline <= now]
-            for task in late:
+            waited = [t for t in self._waiting if late(t)]
+            for task in waited:
                 self._waiting.remove(task)
-            overdue = [p for p in self._procs if p.task is not None
-                       and p.task.deadline is not None and p.task.deadline <= now]
+            for proc in self._procs:
+                for task in list(proc.tasks)[1:]:
+                    if not task.dropped and late(task):
+                        task.dropped = True
+                        waited.append(task)
+            overdue = [p for p in self._procs if p.tasks and late(p.tasks[0])]
             running = []
             for proc in overdue:
                 self._remove(proc)
-                running.append(proc.task)
-                proc.task = None
-            self._timed_out += len(late) + len(overdue)
+                running.append(self._take_tasks(proc))
+            self._timed_out += len(waited) + sum(t is not None and not t.dropped
+                                                 for t in running)
             self._died += len(overdue)
-        for task in late:
-            _fail(task, PoolTimeout(
+        for task in waited:
+            fail(task, PoolTimeout(
                 f"no render worker was free within the deadline of {task.timeout:g} s"))
         for proc, stopped in zip(overdue, running, strict=True):
             proc.kill()
-            if stopped is not None:
-                _fail(stopped, PoolTimeout(
+            if stopped is not None and not stopped.dropped:
+                fail(stopped, PoolTimeout(
                     f"the task took longer than its deadline of {stopped.timeout:g} s; its "
                     "worker process was stopped and replaced"))
 
@@ -373,19 +455,18 @@ class Dispatcher:
     def _cancel_all(self) -> None:
         """After ``close(cancel=True)``: fail what waits and what runs (killing its worker)."""
         with self._lock:
-            dropped = list(self._waiting)
-            self._waiting.clear()
-            running = [p for p in self._procs if p.task is not None]
-            tasks_ = [p.task for p in running]
+            running = [p for p in self._procs if p.tasks]
+            stopped = [t for p in running for t in p.tasks if not t.dropped]
             for proc in running:
                 self._remove(proc)
-                proc.task = None
-        for task in dropped:
-            _fail(task, PoolClosed("the render pool was closed"))
-        for proc, stopped in zip(running, tasks_, strict=True):
+                proc.tasks.clear()
+                proc.unsent.clear()
+            stopped += self._waiting
+            self._waiting.clear()
+        for proc in running:
             proc.kill()
-            if stopped is not None:
-                _fail(stopped, PoolClosed("the render pool was closed"))
+        for task in stopped:
+            fail(task, PoolClosed("the render pool was closed"))
 
     def _stop_all(self) -> None:
         with self._lock:
@@ -433,9 +514,3 @@ class Dispatcher:
         msg = f"render worker processes cannot start: {error}"
         raise PoolError(msg)
 
-
-def _fail(task: Task, error: Exception) -> None:
-    """Fail ``task``'s future with ``error`` (unless the caller cancelled it while it waited)."""
-    if task.started is None and not task.future.set_running_or_notify_cancel():
-        return
-    task.future.set_exception(error)

@@ -6,7 +6,10 @@
 
 - **Bounded.** At most ``workers`` tasks run and ``backlog`` wait; a task beyond that
   is refused at once with :class:`~offer_render.pool.errors.PoolBusy` (with a
-  ``retry_after`` estimate), never queued without limit.
+  ``retry_after`` estimate), never queued without limit. Of the waiting tasks, one per
+  busy worker is already in that worker's pipe, so it starts as soon as the worker
+  has answered (see ``AHEAD`` in :mod:`.dispatch`); cancelling one of those stops its
+  answer, not its run.
 - **Deadlines.** Each task has a deadline (``timeout`` seconds from submission,
   waiting included). A task still waiting at its deadline is dropped; a running one
   has its worker killed (SIGKILL) and replaced, since nothing can interrupt a native
@@ -16,7 +19,7 @@
   rather than a killed worker.
 - **Crashes.** A worker that dies (SIGKILL, a segfault in a native library) is
   replaced; its task fails with :class:`~offer_render.pool.errors.WorkerDied`;
-  other tasks go on.
+  other tasks go on (one it held ahead goes to another worker).
 
 A thread of the pool's own watches the workers' pipes, their exits and the
 deadlines (an asyncio program can have its loop do it instead:

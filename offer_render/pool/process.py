@@ -1,4 +1,4 @@
-"""Start and stop one worker process of a pool: take a configuration, return its handle and pipe.
+"""Start and stop a pool's worker process: take a configuration, return its handle, pipe and tasks.
 
 Workers start from a **forkserver** (where the platform has one, as Linux and macOS
 do; else spawn): a clean process started once, which imports the engine
@@ -16,7 +16,9 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import signal
+import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -61,11 +63,30 @@ class Task:
     """``time.monotonic()`` by which it must be done, or None."""
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
-    """When it was first sent to a worker (its future is then running)."""
+    """When a worker began it (its future is then running)."""
+    dropped: bool = False
+    """Its future was settled (past its deadline, cancelled) while it sat in its worker's
+    pipe: the worker runs it anyway, and its answer is dropped."""
+
+    def begin(self) -> bool:
+        """Mark the task begun by its worker (its future running); return False for a task
+        cancelled before."""
+        if self.started is None:
+            if not self.future.set_running_or_notify_cancel():
+                return False
+            self.started = time.monotonic()
+        return True
+
+
+def fail(task: Task, error: Exception) -> None:
+    """Fail ``task``'s future with ``error`` (unless the caller cancelled it while it waited)."""
+    if task.started is None and not task.future.set_running_or_notify_cancel():
+        return
+    task.future.set_exception(error)
 
 
 class WorkerProcess:
-    """The pool's handle on one worker: the process, the pipe to it, the task it runs."""
+    """The pool's handle on one worker: the process, the pipe to it, the tasks it holds."""
 
     def __init__(self, ctx: BaseContext, config: RendererConfig, *, warm: bool, number: int):
         parent_end, child_end = ctx.Pipe(duplex=True)
@@ -78,10 +99,48 @@ class WorkerProcess:
         self.conn = parent_end
         self.pid: int = self.process.pid
         self.ready = False
-        self.task: Task | None = None
+        self.tasks: deque[Task] = deque()
+        """The tasks given to it, in order: the one it runs first, then those sent ahead."""
+        self.unsent: deque[Task] = deque()
+        """The end of ``tasks`` not yet written to the pipe."""
+        self.send_lock = threading.Lock()
+        """Held while writing to the pipe: one writer at a time keeps the order of ``tasks``."""
         self.counters: dict[str, int] = {}
         self.start_error: str | None = None
         """What the worker said when it could not start (it then exits)."""
+
+    def give(self, task: Task) -> bool:
+        """Add ``task`` to the tasks to send it (the pool's lock held); as the first, it
+        begins now. Return False, giving nothing, for a task cancelled while it waited."""
+        if not self.tasks and not task.begin():
+            return False
+        self.tasks.append(task)
+        self.unsent.append(task)
+        return True
+
+    def promote(self) -> None:
+        """Its first task answered: the next one, sent ahead, begins now (the pool's lock
+        held). One dropped, or cancelled while it was ahead, runs under its own timeout from
+        now, so the worker is replaced if it hangs."""
+        task = self.tasks[0]
+        if not task.dropped and task.begin():
+            return
+        task.dropped = True
+        task.deadline = None if task.timeout is None else time.monotonic() + task.timeout
+
+    def take_tasks(self) -> tuple[Task | None, list[Task]]:
+        """Empty its tasks (the pool's lock held, the worker gone); return the one it was
+        running (None when idle, or not yet sent it) and the others, never begun."""
+        tasks = list(self.tasks)
+        running = tasks[0] if tasks and tasks[0] not in self.unsent else None
+        self.tasks.clear()
+        self.unsent.clear()
+        return running, tasks[1:] if running is not None else tasks
+
+    @property
+    def task(self) -> Task | None:
+        """Return the task it runs (the first given), or None when idle."""
+        return self.tasks[0] if self.tasks else None
 
     @property
     def sentinel(self) -> int:

@@ -55,7 +55,8 @@ async def in_pool(request: Request, fn: Callable[..., T], /, *args: Any, **kwarg
         raise
     try:
         return await asyncio.wrap_future(future)
-    except asyncio.CancelledError:  # the client left: a task still waiting is not run
+    except asyncio.CancelledError:  # the client left: a task still queued is not run (one
+        # already sent ahead to a busy worker runs, and its answer is dropped)
         future.cancel()
         raise
 
