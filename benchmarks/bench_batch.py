@@ -29,8 +29,8 @@ met different machines and their ratios swung from 0.7x to 1.0x between rounds; 
 in turns, both meet the same machine (see ``turns.py``). What remains is each round's
 cost of creating a file (kernel time the batch pays and the engine does not; measured
 before each round and printed). Each round's ratios are printed, with the CPU time per
-item, user and kernel, of the engine, 2 engines, ``--jobs 1`` and ``--jobs 2`` (their
-drivers and workers), then the medians.
+item, user and kernel, of the two sides of each pair but Dask's (drivers and workers
+added up), then the medians.
 
 Peak RSS is each process's high-water mark (VmHWM): the driver's, and the largest of
 its workers'. ``--rss-offers`` renders one long batch with ``--jobs 1`` and prints the
@@ -342,11 +342,11 @@ def report(rounds: list[dict[Any, Any]], n: int, slice_seconds: float) -> None:
             (a, ra), (b, rb) = ((kind, measured[pair][kind]["rate"]) for kind in pair)
             ratios[pair].append(rb / ra)
             parts.append(f"{NAMES[b]} {rb / ra:.2f}x {NAMES[a]} ({rb:.0f}/{ra:.0f})")
-        cpu = {kind: measured[pair][kind] for pair in PAIRS[:3] for kind in pair}
         print(f"  round {k}: " + ", ".join(parts))
-        print("           CPU per item, user + kernel: " + ", ".join(
-            f"{NAMES[kind]} {cpu[kind]['user_ms']:.2f} + {cpu[kind]['kernel_ms']:.3f} ms"
-            for kind in ("engine", "engines", "1", "2"))
+        print("           CPU per item, user + kernel, each pair's two: " + "; ".join(
+            " / ".join(f"{NAMES[kind]} {measured[pair][kind]['user_ms']:.2f} + "
+                       f"{measured[pair][kind]['kernel_ms']:.3f} ms" for kind in pair)
+            for pair in PAIRS[:3])
             + f"; creating a file here before the round: {measured['create_ms']:.3f} ms")
     print(f"median of {len(rounds)} rounds: " + ", ".join(
         f"{NAMES[b]} {statistics.median(ratios[(a, b)]):.2f}x {NAMES[a]}" for a, b in PAIRS))

@@ -13,8 +13,8 @@ Each configuration runs in a child process that warms up, then renders ``--rende
 offers. The ratios are measured on pairs taken in turns every 50 ms (``turns.py``:
 this machine's speed moves by a fifth over a few seconds, so configurations measured
 one after the other meet different machines): 2 threads, 4 threads and a pool of 1
-process each against 1 thread, a pool of 2 processes against a pool of 1. Each round's ratios are printed,
-then their medians and each configuration's median rate.
+process each against 1 thread, a pool of 2 processes against a pool of 1. Each round's
+ratios are printed, then their medians and each configuration's median rate.
 """
 
 from __future__ import annotations
