@@ -138,11 +138,6 @@ class WorkerProcess:
         return running, tasks[1:] if running is not None else tasks
 
     @property
-    def task(self) -> Task | None:
-        """Return the task it runs (the first given), or None when idle."""
-        return self.tasks[0] if self.tasks else None
-
-    @property
     def sentinel(self) -> int:
         """Return the handle that becomes ready when the process ends."""
         sentinel: int = self.process.sentinel
