@@ -29,8 +29,8 @@ met different machines and their ratios swung from 0.7x to 1.0x between rounds; 
 in turns, both meet the same machine (see ``turns.py``). What remains is each round's
 cost of creating a file (kernel time the batch pays and the engine does not; measured
 before each round and printed). Each round's ratios are printed, with the CPU time per
-item, user and kernel, of the two sides of each pair but Dask's (drivers and workers
-added up), then the medians.
+item, user and kernel, of the two sides of each pair (drivers and workers added up; the
+Dask driver's process runs the scheduler too), then the medians.
 
 Peak RSS is each process's high-water mark (VmHWM): the driver's, and the largest of
 its workers'. ``--rss-offers`` renders one long batch with ``--jobs 1`` and prints the
@@ -248,19 +248,30 @@ def child(args: argparse.Namespace) -> None:
         return
     measured = Measured(args.one, offers_path, out)
     child_ready()
-    before = _cpu_seconds()
+    before = _cpu_seconds(measured.client)
     items = measured.run()
     user, kernel = ((after - then) * 1000 / items
-                    for after, then in zip(_cpu_seconds(), before, strict=True))
+                    for after, then in zip(_cpu_seconds(measured.client), before, strict=True))
     child_done(items, {"user_ms": user, "kernel_ms": kernel, **measured.peaks()})
 
 
-def _cpu_seconds() -> tuple[float, float]:
+def _cpu_seconds(client: Any = None) -> tuple[float, float]:
     """Return the user and kernel CPU seconds of this process and its children reaped so far
-    (the ``--jobs 2`` pool's workers, forked from it, are reaped when the batch ends)."""
+    (the ``--jobs 2`` pool's workers, forked from it, are reaped when the batch ends), and
+    of the Dask workers of ``client`` (alive until the cluster closes)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
+    user, kernel = own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
+    if client is not None:
+        for worker_user, worker_kernel in client.run(_own_cpu).values():
+            user, kernel = user + worker_user, kernel + worker_kernel
+    return user, kernel
+
+
+def _own_cpu() -> tuple[float, float]:
+    """Return this process's user and kernel CPU seconds (run in a Dask worker)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime, own.ru_stime
 
 
 def command(kind: str, offers_path: Path, out: Path, base: str, n: int = 0) -> list[str]:
@@ -346,7 +357,7 @@ def report(rounds: list[dict[Any, Any]], n: int, slice_seconds: float) -> None:
         print("           CPU per item, user + kernel, each pair's two: " + "; ".join(
             " / ".join(f"{NAMES[kind]} {measured[pair][kind]['user_ms']:.2f} + "
                        f"{measured[pair][kind]['kernel_ms']:.3f} ms" for kind in pair)
-            for pair in PAIRS[:3])
+            for pair in PAIRS)
             + f"; creating a file here before the round: {measured['create_ms']:.3f} ms")
     print(f"median of {len(rounds)} rounds: " + ", ".join(
         f"{NAMES[b]} {statistics.median(ratios[(a, b)]):.2f}x {NAMES[a]}" for a, b in PAIRS))
