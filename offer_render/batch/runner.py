@@ -2,9 +2,9 @@
 
 The driver (this process) reads and plans the items, checks existing outputs
 against the manifest, hands chunks to a runner (this process, a local pool or
-Dask) and records the outcomes. Local workers write their images themselves,
-atomically (a temp file renamed into place) but without a flush each; Dask
-workers return the bytes and the driver writes them the same way. Durability
+Dask) and records the outcomes. Workers write their images themselves, atomically
+(:func:`offer_render.files.write_atomic`) but without a flush each; Dask workers that
+do not see the output folder return the bytes and the driver writes them the same way. Durability
 comes in groups (a group commit): every :data:`GROUP_ITEMS` items or
 :data:`GROUP_SECONDS`, the driver flushes the output folder's filesystem once
 (``syncfs``), then appends the group's manifest lines and fsyncs the manifest.

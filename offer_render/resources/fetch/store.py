@@ -2,11 +2,11 @@
 
 The disk cache is content-addressed: bodies live under ``blobs/`` named by their
 sha256, and ``urls/`` holds one small JSON record per URL (validators,
-lifetime, when it was last checked, the body's digest). Every write goes to a
-temporary file in the same folder and is renamed into place, so a reader sees
-the old entry or the new one, never half of one, and writers of one key race
-harmlessly. Every read is verified (the body's sha256 must match its name; the
-record must parse): a corrupt or truncated entry is a miss, is removed, and is logged.
+lifetime, when it was last checked, the body's digest). Every write is named only
+once whole (:func:`offer_render.files.write_atomic`), so a reader sees the old entry
+or the new one, never half of one, and writers of one key race harmlessly. Every read
+is verified (the body's sha256 must match its name; the record must parse): a corrupt
+or truncated entry is a miss, is removed, and is logged.
 A record of an older format (see :data:`RECORD_VERSION`) is a miss too.
 
 What may be stored is the caching fetcher's decision
