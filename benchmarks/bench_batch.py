@@ -30,7 +30,9 @@ in turns, both meet the same machine (see ``turns.py``). What remains is each ro
 cost of creating a file (kernel time the batch pays and the engine does not; measured
 before each round and printed). Each round's ratios are printed, with the CPU time per
 item, user and kernel, of the two sides of each pair (drivers and workers added up; the
-Dask driver's process runs the scheduler too), then the medians.
+Dask driver's process runs the scheduler too), then the medians, and ``--jobs 2`` over
+``--jobs 1`` divided by 2 engines over one, round by round: how much of the machine's
+own two-process gain the batch keeps.
 
 Peak RSS is each process's high-water mark (VmHWM): the driver's, and the largest of
 its workers'. ``--rss-offers`` renders one long batch with ``--jobs 1`` and prints the
@@ -361,6 +363,11 @@ def report(rounds: list[dict[Any, Any]], n: int, slice_seconds: float) -> None:
             + f"; creating a file here before the round: {measured['create_ms']:.3f} ms")
     print(f"median of {len(rounds)} rounds: " + ", ".join(
         f"{NAMES[b]} {statistics.median(ratios[(a, b)]):.2f}x {NAMES[a]}" for a, b in PAIRS))
+    against = [jobs / engines for jobs, engines in
+               zip(ratios[("1", "2")], ratios[("engine", "engines")], strict=True)]
+    print(f"--jobs 2 over --jobs 1 against what two processes get out of this machine (2 "
+          f"engines over one, same round): median {statistics.median(against):.2f} (rounds: "
+          + ", ".join(f"{x:.2f}" for x in against) + ")")
     print(f"{'':22} {'images/s (median)':>18} {'driver MB':>10} {'worker MB':>10}")
     for kind in KINDS:
         runs = [m[pair][kind] for m in rounds for pair in PAIRS if kind in pair]
