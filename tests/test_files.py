@@ -112,6 +112,35 @@ def test_a_new_file_is_named_once_whole_without_a_rename(
     assert calls == []
 
 
+KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+import offer_render.files as files
+
+def stall(*args, **kwargs):
+    print("written", flush=True)  # the data is in the file; its name is not given yet
+    time.sleep(60)
+
+files._link = stall  # an unnamed file, whole, before its link
+files.os.replace = stall  # (a temp file, whole, before its rename: it would be left)
+files.write_atomic(Path(sys.argv[1]), b"x" * 100_000)
+"""
+
+
+def test_a_writer_killed_before_naming_its_file_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "offer-1.png"
+    target.parent.mkdir()
+    child = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(target)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "written\n"
+    finally:
+        child.kill()
+        child.wait()
+    assert list(target.parent.iterdir()) == []  # no temp file, no half image
+
+
 def test_without_unnamed_files_it_writes_a_temp_file_and_renames(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
