@@ -52,6 +52,34 @@ def options(offers: Path, out: Path, **kw: Any) -> BatchOptions:
                         progress="none", allow_local_files=True, **kw)
 
 
+def test_dask_chunks_are_larger_when_the_workers_write_the_images(
+    cluster: Any, tmp_path: Path
+) -> None:
+    from offer_render.batch.executors import DaskRunner
+    from offer_render.batch.runner import (
+        DASK_MAX_CHUNK,
+        DASK_MAX_CHUNK_RETURNED,
+        DASK_MIN_CHUNK,
+        MAX_CHUNK,
+        _settings,
+        chunk_bounds,
+    )
+
+    offers = tmp_path / "offers.jsonl"
+    offers.write_text("")
+    settings = _settings(options(offers, tmp_path / "out", executor="dask"), "png")
+    writing = DaskRunner(settings, cluster.scheduler_address, out_dir=tmp_path)
+    returning = DaskRunner(settings, cluster.scheduler_address)  # asks no worker to write
+    try:
+        assert writing.settings.out_dir == tmp_path  # every worker read the probe
+        assert chunk_bounds(writing) == (DASK_MAX_CHUNK, DASK_MIN_CHUNK)
+        assert chunk_bounds(returning) == (DASK_MAX_CHUNK_RETURNED, DASK_MIN_CHUNK)
+        assert DASK_MAX_CHUNK > DASK_MAX_CHUNK_RETURNED > MAX_CHUNK
+    finally:
+        writing.close(cancel=False)
+        returning.close(cancel=False)
+
+
 def test_dask_gives_the_local_manifest_and_bytes(cluster: Any, tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()

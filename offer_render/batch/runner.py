@@ -71,12 +71,19 @@ GROUP_SECONDS = 1.0
 """Longest a group stays open, so a slow batch still commits every second. Default: 1."""
 MAX_CHUNK = 32
 """Most items per chunk. Default: 32 (small enough to balance load and stop quickly)."""
-DASK_MAX_CHUNK = 128
-"""Most items per chunk on Dask. Default: 128 (about 0.3 s of work). Each Dask task costs
-CPU in the scheduler, the client and the worker's event loop (Dask's best practices:
-tasks should take well over 100 ms, as each has about 1 ms of overhead); measured with
-``benchmarks/bench_batch.py`` on 2 cores, chunks of 32 left Dask at 0.70x the local
-pool, chunks of 128 at 0.83-1.0x."""
+DASK_MAX_CHUNK = 256
+"""Most items per chunk on Dask when its workers write the images (see
+:class:`~offer_render.batch.executors.DaskRunner`). Default: 256 (about 0.5 s of work).
+Each Dask task costs CPU in the scheduler, the client and the worker's event loop
+(Dask's best practices: tasks should take well over 100 ms, as each has about 1 ms of
+overhead); measured with ``benchmarks/bench_batch.py`` on 2 cores, chunks of 32 left
+Dask at 0.70x the local pool, chunks of 128 at 0.83-1.0x. Taken in turns against 128,
+chunks of 256 rendered 1.07x as fast (1.078, 1.072, 1.074: 0.2 ms less CPU per item),
+chunks of 512 1.07x too (1.082, 1.064, 1.066)."""
+DASK_MAX_CHUNK_RETURNED = 128
+"""Most items per chunk on Dask when its workers return the images to the driver (they
+do not see the output folder): a chunk's images travel back in one message, 25 MB for
+128 images of 200 KB. Default: 128."""
 DASK_MIN_CHUNK = 8
 """Fewest items per chunk on Dask, so the end of a batch is not a tail of one-item tasks
 that each pay a task's cost. Default: 8 (about 20 ms of work: a worker waits at most
@@ -203,11 +210,10 @@ def _run(
              "allowed" if options.allow_local_files else "refused")
     progress = Progress(total, mode=options.progress)
     driver = _Driver(options.out_dir, manifest, progress, settings.run_id)
-    dask = options.executor == "dask"
+    largest, smallest = chunk_bounds(runner)
     chunk_size = (
         (lambda _: options.chunk_size) if options.chunk_size
-        else guided(total, runner.workers, largest=DASK_MAX_CHUNK if dask else MAX_CHUNK,
-                    smallest=DASK_MIN_CHUNK if dask else 1))
+        else guided(total, runner.workers, largest=largest, smallest=smallest))
     entries = plan_items(read_lines(options.offers), locales, fmt)
     chunks = chunked(entries, chunk_size=chunk_size, on_failure=driver.failed,
                      key=_group_key(options.template))
@@ -376,6 +382,15 @@ def _settings(options: BatchOptions, fmt: str) -> Settings:
     out_dir = None if options.executor == "dask" else options.out_dir
     return Settings(**vars(flags), run_id=run, config=options.config,
                     font_fingerprint=font_dirs_fingerprint(dirs), out_dir=out_dir)
+
+
+def chunk_bounds(runner: Runner) -> tuple[int, int]:
+    """Return the most and fewest items per chunk for ``runner`` (see ``MAX_CHUNK``,
+    ``DASK_MAX_CHUNK``, ``DASK_MAX_CHUNK_RETURNED``, ``DASK_MIN_CHUNK``)."""
+    if isinstance(runner, DaskRunner):
+        writes = runner.settings.out_dir is not None
+        return DASK_MAX_CHUNK if writes else DASK_MAX_CHUNK_RETURNED, DASK_MIN_CHUNK
+    return MAX_CHUNK, 1
 
 
 def _runner(options: BatchOptions, settings: Settings) -> Runner:
