@@ -131,11 +131,12 @@ class Dispatcher:
                 msg = "the render pool is closed"
                 raise PoolClosed(msg)
             proc = self._idle.popleft() if self._idle else None
-            if proc is None and not self._waiting and self._queued() < self.backlog:
+            room = proc is not None or self._queued() < self.backlog  # counted once
+            if proc is None and room and not self._waiting:
                 proc = self._ahead_worker(task)
             if proc is not None:
                 proc.give(task)  # nobody else has it yet: it is not cancelled
-            elif self._queued() < self.backlog:
+            elif room:
                 self._waiting.append(task)
             else:
                 self._rejected += 1
