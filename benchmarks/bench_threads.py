@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,30 @@ def render_all(renderer: Renderer, tmpl: dict[str, Any], items: list[dict[str, A
     return len(items)
 
 
+def handoff_us(handoffs: int = 20000) -> float:
+    """Return the wall time, in microseconds, of handing a lock from one thread to another
+    that sleeps waiting for it (and the GIL with it): what a render pays each time it lets
+    another thread in mid-render."""
+    ping, pong = threading.Lock(), threading.Lock()
+    ping.acquire()
+    pong.acquire()
+
+    def other() -> None:
+        for _ in range(handoffs // 2):
+            ping.acquire()
+            pong.release()
+
+    peer = threading.Thread(target=other)
+    peer.start()
+    start = time.perf_counter()
+    for _ in range(handoffs // 2):
+        ping.release()
+        pong.acquire()
+    elapsed = time.perf_counter() - start
+    peer.join()
+    return elapsed / handoffs * 1e6
+
+
 def child(kind: str, base: str, pages: Path, renders: int) -> None:
     """Warm up as ``kind`` (``threads-N`` or ``pool-N``), then render ``renders`` offers."""
     config = RendererConfig(network=NetworkPolicy(allow_hosts=frozenset({"127.0.0.1"})),
@@ -101,7 +126,11 @@ def child(kind: str, base: str, pages: Path, renders: int) -> None:
     with RenderPool(config, workers=int(count)) as pool:
         list(pool.map(items[: 20 * pool.workers], template=tmpl, format="jpeg"))
         child_ready()
-        child_done(len(list(pool.map(items[200:], template=tmpl, format="jpeg"))), {})
+        # each result is dropped once received, as render_all's threads drop theirs: kept,
+        # 1,200 images of 210 KB made the pool's process fault in 250 MB and its garbage
+        # collector walk them, CPU time taken from the workers' cores
+        done = sum(1 for _ in pool.map(items[200:], template=tmpl, format="jpeg"))
+        child_done(done, {})
 
 
 PAIRS = (("threads-1", "threads-2"), ("threads-1", "threads-4"), ("threads-1", "pool-1"),
@@ -140,6 +169,9 @@ def main() -> None:
         ratios = [r[(a, b)][b]["rate"] / r[(a, b)][a]["rate"] for r in rounds]
         print(f"  {LABELS[b]:18} {statistics.median(ratios):.2f}x {LABELS[a]}  (rounds: "
               + ", ".join(f"{x:.2f}" for x in ratios) + ")")
+    print(f"handing a lock (and the GIL) to a waiting thread: "
+          f"{statistics.median(handoff_us() for _ in range(3)):.0f} us "
+          f"(median of 3 x 20,000 handoffs)")
     print("median rates:")
     for kind in LABELS:
         rates = [r[pair][kind]["rate"] for r in rounds for pair in PAIRS if kind in pair]
