@@ -19,9 +19,24 @@ while the font sanitizer's subprocess runs. Two ways to share more measured wors
 the turn around smaller stages only (validation, layout, encoding), 0.93x, and the turn
 given up while the JPEG codec compresses with the GIL released, 0.95x: in both, what
 ran outside the turn handed the GIL over as before. A turn is the thread's own: taking
-it again inside it does nothing. On a Python built without the GIL
-(``sys._is_gil_enabled()`` false) there is nothing to take turns for, and both are
-no-ops.
+it again inside it does nothing.
+
+So two threads render at one thread's rate at best, not faster, and measure 0.97x to
+1.00x one thread. Where the last 2-3% goes was not pinned down: about one render in ten
+moves to the other thread, and so to the other core, its caches cold; each release wakes
+the waiting thread (one more interrupt per render); and on a virtual machine work on one
+vCPU slows the other (a waiter polling every 0.5 ms instead of sleeping made it 0.94x).
+About 30% of a warm render's time is in Pillow calls that let the GIL go (pasting,
+cropping and converting pixels, the JPEG codec; py-spy's ``--native`` samples), but in
+calls of 10 to 500 us each, and handing the GIL or the turn to a sleeping thread costs
+31 to 37 us of wall time each way on the 2-vCPU virtual machine it was measured on
+(``bench_threads.py`` prints it): the handovers eat the overlap. Measured in one
+process, phases of one and two threads taken in turns: the whole encoding stage (cutting
+the background's band, pasting the text, the codec) out of the turn, 0.98x, with 1.5 ms
+more CPU time per render (8.1 against 6.6 ms); only the codec out of the turn, 0.85x;
+the turn as it is, 0.97x. A second core is the render pool's to use
+(:mod:`offer_render.pool`). On a Python built without the GIL (``sys._is_gil_enabled()``
+false) there is nothing to take turns for, and both are no-ops.
 """
 
 from __future__ import annotations
