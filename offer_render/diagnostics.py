@@ -54,12 +54,21 @@ class Diagnostics:
 
     def warn(
         self, code: str, message: str, path: str = "", *, rect: int | None = None,
-        characters: str = "",
+        characters: str = "", cause: ResourceError | None = None,
     ) -> RenderWarning:
-        """Record a warning and return it; raise instead if strict mode forbids it."""
+        """Record a warning and return it; raise instead if strict mode forbids it.
+
+        ``cause`` is the fetch failure behind the warning, if one is: strict mode's
+        error then names its URL and keeps whether the network policy refused it (the
+        service answers a refused URL 422, as it does a refused background) or the
+        failure was transient.
+        """
         w = RenderWarning(code, message, path, rect, characters)
         if self.strict and code in STRICT_CODES:
             cls = STRICT_CODES[code]
+            if cls is ResourceError and cause is not None:
+                raise ResourceError(cause.url, f"{cause.reason} (strict mode)", field=path,
+                                    transient=cause.transient, refused=cause.refused)
             if cls is ResourceError:
                 raise ResourceError(path or "-", f"{message} (strict mode)")
             raise InvalidInputError([(path, f"{message} (strict mode)")])

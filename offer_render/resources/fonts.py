@@ -153,7 +153,7 @@ class _Resolver:
             sheet = self.cache.stylesheet(url, self.fetcher, self.limits)
         except ResourceError as exc:
             self._warn("font_unavailable", f"stylesheet not loaded, web fonts skipped: {exc}",
-                       "font_url")
+                       "font_url", cause=exc)
             return None
         for code, message in sheet.notes:
             self._warn(code, message, "font_url")
@@ -210,9 +210,11 @@ class _Resolver:
         return _Family(entry, faces, None, primary)
 
     def _web_face(self, rule: FontFaceRule) -> FontFace | None:
+        fetch_errors: list[ResourceError] = []
         face, failures = rule_face(
             rule, self.request, fetcher=self.fetcher, fontdb=self.fontdb, limits=self.limits,
             cache=self.cache, origin="stylesheet", provider="stylesheet",
+            fetch_errors=fetch_errors,
         )
         if face is not None:
             return face
@@ -220,7 +222,7 @@ class _Resolver:
             "no src in a supported format (woff2, woff, truetype, opentype)")
         self._warn("font_unavailable",
                    f"font '{rule.family}' {_describe_rule(rule)} not loaded: {reason}",
-                   "font_family")
+                   "font_family", cause=fetch_errors[0] if fetch_errors else None)
         return None
 
     def _installed(self, face: InstalledFace, origin: str) -> FontFace | None:
@@ -252,8 +254,9 @@ class _Resolver:
     def _path(self, key: str) -> str:
         return f"rectangles[{self.index}].{key}"
 
-    def _warn(self, code: str, message: str, key: str) -> None:
-        self.diag.warn(code, message, self._path(key), rect=self.index)
+    def _warn(self, code: str, message: str, key: str,
+              cause: ResourceError | None = None) -> None:
+        self.diag.warn(code, message, self._path(key), rect=self.index, cause=cause)
 
 
 def _instead(res: _Family, later: list[_Family]) -> str:

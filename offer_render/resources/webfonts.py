@@ -126,14 +126,17 @@ def rule_face(
     cache: FontCache,
     origin: str,
     provider: str,
+    fetch_errors: list[ResourceError] | None = None,
 ) -> tuple[FontFace | None, list[str]]:
     """Return the face of the first ``src`` of ``rule`` that loads, and why others did not.
 
     ``local()`` entries are installed fonts found by their full or PostScript name;
-    ``url()`` entries in a supported format are fetched, sanitized and parsed.
+    ``url()`` entries in a supported format are fetched, sanitized and parsed. The
+    fetches that failed are added to ``fetch_errors``, when given, as raised.
     """
     failures: list[str] = []
-    for source, parsed in _sources(rule, failures, fetcher, fontdb, limits, cache):
+    errors = fetch_errors if fetch_errors is not None else []
+    for source, parsed in _sources(rule, failures, errors, fetcher, fontdb, limits, cache):
         face = make_face(
             parsed, family=rule.family, weight=(rule.weight_min, rule.weight_max),
             style=rule.style, source=source, origin=origin, provider=provider,
@@ -145,8 +148,8 @@ def rule_face(
 
 
 def _sources(
-    rule: FontFaceRule, failures: list[str], fetcher: Fetcher, fontdb: FontDatabase,
-    limits: Limits, cache: FontCache,
+    rule: FontFaceRule, failures: list[str], errors: list[ResourceError], fetcher: Fetcher,
+    fontdb: FontDatabase, limits: Limits, cache: FontCache,
 ) -> Iterator[tuple[str, ParsedFont]]:
     """Yield (source, font) for each ``src`` entry that loads, in the written order."""
     urls, names = iter(rule.sources), iter(rule.local_names)
@@ -162,8 +165,11 @@ def _sources(
             continue
         try:
             yield src.url, cache.font(src.url, fetcher, limits)
-        except (ResourceError, ValueError) as exc:
-            failures.append(str(exc) if isinstance(exc, ResourceError) else f"{src.url}: {exc}")
+        except ResourceError as exc:
+            failures.append(str(exc))
+            errors.append(exc)
+        except ValueError as exc:
+            failures.append(f"{src.url}: {exc}")
 
 
 def load_installed(
