@@ -6,20 +6,20 @@ those releases hands the GIL to the other thread, which was waiting for it; the 
 that released it then waits in turn, and the handover costs more than the call it let
 run in parallel. On a 1080x1080 JPEG, two threads sharing one Renderer rendered 0.95x
 as fast as one thread (``benchmarks/bench_threads.py``, measured in turns); the same
-two threads taking a lock around each whole render, 1.01x.
+two threads taking a lock around each whole render, 1.01x that day (0.97x to 1.00x in
+later runs, below).
 
 So a render computes in a *turn*: :func:`render_turn` is a process-wide lock a render
-holds from its start to its end, and a thread that wants to render waits on it,
-asleep, instead of on the GIL: two threads rendered 1.01x as fast as one. A render
-gives the turn up (:func:`outside_turn`) where it waits rather than computes, so other
-threads render meanwhile: where the standard fetcher reads the network, a local file
-or the disk cache (not where it answers from memory, as warm renders do a few times
-each), for the whole call of a fetcher of the caller's (:class:`TurnFreeFetcher`), and
-while the font sanitizer's subprocess runs. Two ways to share more measured worse:
-the turn around smaller stages only (validation, layout, encoding), 0.93x, and the turn
-given up while the JPEG codec compresses with the GIL released, 0.95x: in both, what
-ran outside the turn handed the GIL over as before. A turn is the thread's own: taking
-it again inside it does nothing.
+holds from its start to its end, and a thread that wants to render waits on it, asleep,
+instead of on the GIL. A render gives the turn up (:func:`outside_turn`) where it waits
+rather than computes, so other threads render meanwhile: where the standard fetcher
+reads the network, a local file or the disk cache (not where it answers from memory, as
+warm renders do a few times each), for the whole call of a fetcher of the caller's
+(:class:`TurnFreeFetcher`), and while the font sanitizer's subprocess runs. Two ways to
+share more measured worse: the turn around smaller stages only (validation, layout,
+encoding), 0.93x, and the turn given up while the JPEG codec compresses with the GIL
+released, 0.95x: in both, what ran outside the turn handed the GIL over as before. A
+turn is the thread's own: taking it again inside it does nothing.
 
 So two threads render at one thread's rate at best, not faster, and measure 0.97x to
 1.00x one thread. Where the last 2-3% goes was not pinned down: about one render in ten
